@@ -1,0 +1,14 @@
+export type { FeatureEvent } from "./feature-event.js";
+export { featureEventShape } from "./feature-event.js";
+export type { TrackingEvent } from "./tracking-event.js";
+export { trackingEventShape } from "./tracking-event.js";
+export type { WebhookEvent, WebhookEventKind, WebhookPayload } from "./payload.js";
+export type { FieldSpec, FieldType, InferShape, JsonValue, ShapeSpec } from "./field.js";
+export type { ValidationIssue } from "./errors.js";
+export { MAX_REPORTED_ISSUES, WebhookValidationError } from "./errors.js";
+export type { SafeParseResult } from "./validate.js";
+export { isFeatureEvent, isTrackingEvent, parseEvent, parsePayload, safeParseEvent, safeParsePayload } from "./validate.js";
+export type { FeatureEventInit, TrackingEventInit } from "./create-event.js";
+export { createFeatureEvent, createTrackingEvent } from "./create-event.js";
+export type { JsonSchema } from "./json-schema.js";
+export { featureEventJsonSchema, jsonSchemaFiles, payloadJsonSchema, trackingEventJsonSchema } from "./json-schema.js";

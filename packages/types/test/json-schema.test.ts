@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
+import { jsonSchemaFiles, payloadJsonSchema, safeParsePayload } from "../src/index.js";
+
+const ajv = new Ajv2020({ strict: false });
+const validateWithSchema = ajv.compile(payloadJsonSchema);
+
+describe("committed JSON Schema", () => {
+  it.each(Object.keys(jsonSchemaFiles))("schema/%s matches what the validators' shapes generate", (name) => {
+    const committed: unknown = JSON.parse(readFileSync(new URL(`../schema/${name}`, import.meta.url), "utf8"));
+    expect(committed, "run `pnpm --filter @org/webhook-types schema:write`").toEqual(jsonSchemaFiles[name]);
+  });
+});
+
+const validFeature = {
+  kind: "feature", userKey: "u", creationDate: 1, key: "k", variation: "v", value: 1, default: true, version: "", source: "SERVER",
+};
+const validTracking = {
+  kind: "tracking", userKey: "u", creationDate: 1, key: "k", evaluationContext: {}, trackingEventDetails: null,
+};
+
+/** Events near the valid ones: every field replaced by a random JSON value, or removed. */
+const mutatedEvent = fc
+  .tuple(
+    fc.constantFrom<Record<string, unknown>>(validFeature, validTracking),
+    fc.constantFrom(...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"])),
+    fc.option(fc.oneof(fc.jsonValue(), fc.constantFrom(1e11, 99_999_999_999, -1, 0.5)), { nil: undefined }),
+  )
+  .map(([base, key, value]) => {
+    const event = { ...base };
+    if (value === undefined) delete event[key];
+    else event[key] = value;
+    return event;
+  });
+
+describe("JSON Schema and validators", () => {
+  it("agree on GO Feature Flag's payload", () => {
+    const payload: unknown = JSON.parse(gffTwoEventsBody.toString("utf8"));
+    expect(validateWithSchema(payload)).toBe(true);
+    expect(safeParsePayload(payload).success).toBe(true);
+  });
+
+  it("agree on thousands of valid and invalid events", () => {
+    fc.assert(
+      fc.property(fc.array(mutatedEvent, { maxLength: 3 }), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())), (events, meta) => {
+        const payload = { meta, events };
+        expect(safeParsePayload(payload).success).toBe(validateWithSchema(payload));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
