@@ -21,17 +21,17 @@ export async function medianMs(functions, { iterations = 10, warmupIterations = 
 }
 
 /**
- * Records one case. `goal` is `{ max }` (the ratio may not exceed it: times, bytes) or `{ min }`
- * (the ratio must reach it: rates). Extra figures go in `details`.
+ * Records one case. `goal` is `{ max }` (the ratio may not exceed it: times, bytes), `{ min }` (the
+ * ratio must reach it: rates), or absent for a figure shown for information. Extra figures go in `details`.
  */
 export function record({ name, unit, median, baseline, goal, spread, details }) {
   const ratio = median / baseline;
-  const met = goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
-  const goalText = goal.max !== undefined ? `<= ${goal.max}x` : `>= ${goal.min}x`;
+  const met = goal === undefined ? null : goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
+  const goalText = goal === undefined ? "none" : goal.max !== undefined ? `<= ${+goal.max.toFixed(2)}x` : `>= ${goal.min}x`;
   const entry = { name, unit, median, baseline, ratio, goal: goalText, met, ...(spread === undefined ? {} : { spread }), ...(details ? { details } : {}) };
   const figure = (value) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
   console.log(
-    `${met ? "ok  " : "MISS"} ${name.padEnd(34)} ${figure(median).padStart(10)} ${unit.padEnd(10)} baseline ${figure(baseline).padStart(10)}  ratio ${ratio.toFixed(2)} (goal ${goalText})`,
+    `${met === null ? "info" : met ? "ok  " : "MISS"} ${name.padEnd(34)} ${figure(median).padStart(10)} ${unit.padEnd(10)} baseline ${figure(baseline).padStart(10)}  ratio ${ratio.toFixed(2)} (goal ${goalText})`,
   );
   if (process.env.BENCH_RESULTS) appendFileSync(process.env.BENCH_RESULTS, `${JSON.stringify(entry)}\n`);
   return entry;

@@ -1,0 +1,63 @@
+/** Byte helpers that work the same in Node and in edge runtimes (no `Buffer`). */
+
+const utf8 = new TextEncoder();
+
+/** The bytes of a body as given: strings as UTF-8, binary as is (never decoded and re-encoded). */
+export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
+  if (typeof body === "string") return utf8.encode(body);
+  if (body instanceof Uint8Array) return body;
+  return new Uint8Array(body);
+}
+
+export function utf8Bytes(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+
+const HEX_DIGITS = "0123456789abcdef";
+
+/** Lowercase hex, as the contract's signature requires. */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += HEX_DIGITS.charAt(byte >> 4) + HEX_DIGITS.charAt(byte & 15);
+  return out;
+}
+
+/** Decodes hex that the caller has already checked against a strict grammar. */
+export function fromCheckedHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < out.length; index++) {
+    out[index] = (hexValue(hex.charCodeAt(index * 2)) << 4) | hexValue(hex.charCodeAt(index * 2 + 1));
+  }
+  return out;
+}
+
+/** The value of one hex digit's char code (0-9, a-f, A-F). */
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : (code | 32) - 87;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Decodes base64 that the caller has already checked against a strict grammar. */
+export function fromCheckedBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) out[index] = binary.charCodeAt(index);
+  return out;
+}
+
+/**
+ * Compares two byte strings in time that depends only on their length (which is public: a SHA-256
+ * digest is always 32 bytes). Written here rather than borrowed so that Node and Web paths share it;
+ * Node's `subtle.verify` was not constant-time before the March 2026 releases (CVE-2026-21713).
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= (a[index] ?? 0) ^ (b[index] ?? 0);
+  return difference === 0;
+}

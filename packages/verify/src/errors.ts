@@ -1,0 +1,44 @@
+/** Why a webhook request was refused, or how the verifier was misused. Stable: branch on it. */
+export type WebhookVerificationErrorCode =
+  /** No `X-Hub-Signature-256` and no `webhook-signature` header (or not the one `scheme` asks for). */
+  | "ERR_MISSING_SIGNATURE"
+  /** A signature header that does not follow its grammar (or `webhook-id`/`webhook-timestamp` missing or bad). */
+  | "ERR_MALFORMED_SIGNATURE"
+  /** Well-formed, but signed with another secret or over another body. */
+  | "ERR_SIGNATURE_MISMATCH"
+  /** `webhook-timestamp` further from now than `toleranceSeconds`. */
+  | "ERR_TIMESTAMP_OUT_OF_RANGE"
+  /** A `webhook-id` the replay store has seen before. */
+  | "ERR_REPLAYED"
+  /** The body is larger than `maxBodyBytes`. */
+  | "ERR_BODY_TOO_LARGE"
+  /** Signed correctly, but not JSON or not a valid payload (`cause` holds the validation error). */
+  | "ERR_INVALID_PAYLOAD"
+  /** The replay store failed (e.g. Redis unreachable) and fails closed. */
+  | "ERR_REPLAY_STORE_UNAVAILABLE"
+  /** Misuse: bad options (the message names the field). */
+  | "ERR_WEBHOOK_CONFIG"
+  /** Misuse: a body parser such as `express.json()` consumed the body before the verifier saw it. */
+  | "ERR_BODY_ALREADY_PARSED";
+
+/**
+ * The one error class of `@org/webhook-verify`. Messages never carry a secret, the expected digest or
+ * the received one.
+ */
+export class WebhookVerificationError extends Error {
+  override readonly name = "WebhookVerificationError";
+  readonly code: WebhookVerificationErrorCode;
+  /** The option at fault, for `ERR_WEBHOOK_CONFIG`. */
+  readonly field: string | undefined;
+
+  constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options?.field;
+  }
+}
+
+/** A misuse error for option `field`. */
+export function configError(field: string, expectation: string): WebhookVerificationError {
+  return new WebhookVerificationError("ERR_WEBHOOK_CONFIG", `${field} ${expectation}`, { field });
+}

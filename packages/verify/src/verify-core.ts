@@ -1,0 +1,108 @@
+import { bodyBytes, equalBytes, toBase64, toHex, utf8Bytes } from "./encoding.js";
+import { configError } from "./errors.js";
+import type { ComputeHmac } from "./hmac.js";
+import { resolveSecrets, type SecretKeys } from "./secrets.js";
+import { parseHubSignature } from "./signature-header.js";
+
+/** A webhook body exactly as received. */
+export type WebhookBody = string | Uint8Array | ArrayBuffer;
+
+/** One secret, or several during a rotation (any one matching is enough; at most 10). */
+export type WebhookSecret = string | readonly string[];
+
+/** Input of `verifySignature` and `findMatchingSecret`. */
+export interface VerifySignatureInput {
+  /** The shared secret(s). @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` when empty or more than 10. */
+  secret: WebhookSecret;
+  /** The raw body bytes (a string is taken as UTF-8). */
+  body: WebhookBody;
+  /** The `X-Hub-Signature-256` header value. */
+  signature: string | null | undefined;
+}
+
+/** Input of `signPayload`. */
+export interface SignPayloadInput {
+  /** The shared secret. */
+  secret: string;
+  /** The exact body bytes to be sent. */
+  body: WebhookBody;
+}
+
+/**
+ * Index of the first key whose MAC over `parts` equals one of `candidates`, or -1. Every key is tried
+ * and every comparison made, so the time does not tell which key, or whether any, matched.
+ */
+export async function matchDigest(
+  computeHmac: ComputeHmac,
+  keys: readonly Uint8Array[],
+  parts: readonly Uint8Array[],
+  candidates: readonly Uint8Array[],
+): Promise<number> {
+  const macs = keys.length === 1 && keys[0] !== undefined ? [await computeHmac(keys[0], parts)] : await Promise.all(keys.map((key) => computeHmac(key, parts)));
+  let matched = -1;
+  macs.forEach((mac, index) => {
+    let equal = false;
+    for (const candidate of candidates) equal = equalBytes(mac, candidate) || equal;
+    if (equal && matched === -1) matched = index;
+  });
+  return matched;
+}
+
+/** The signature functions, built over one HMAC implementation (Node or Web Crypto). */
+export interface SignatureApi {
+  /**
+   * True when `signature` is `sha256=<64 hex>` and equals the HMAC-SHA256 of `body` under the secret
+   * (or one of them). A malformed header is `false`, never an exception.
+   * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` for an empty secret or more than 10.
+   */
+  verifySignature: (input: VerifySignatureInput) => Promise<boolean>;
+  /** Like `verifySignature`, but tells which secret matched (its index), or -1: for rotation metrics. */
+  findMatchingSecret: (input: VerifySignatureInput) => Promise<number>;
+  /**
+   * `sha256=<lowercase hex HMAC-SHA256 of body>`, the `X-Hub-Signature-256` value.
+   * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` for an empty secret.
+   */
+  signPayload: (input: SignPayloadInput) => Promise<string>;
+  /**
+   * The Standard Webhooks `webhook-signature` value, `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`.
+   * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` for an empty secret or a bad `whsec_` value.
+   */
+  signStandardWebhook: (input: SignStandardWebhookInput) => Promise<string>;
+}
+
+/** Input of `signStandardWebhook`. */
+export interface SignStandardWebhookInput extends SignPayloadInput {
+  /** The `webhook-id` header value. */
+  id: string;
+  /** The `webhook-timestamp` header value, Unix seconds. */
+  timestamp: number;
+}
+
+function signingKey(secret: unknown): SecretKeys {
+  if (typeof secret !== "string") throw configError("secret", "must be one string when signing");
+  const [key] = resolveSecrets(secret);
+  if (key === undefined) throw configError("secret", "must be a non-empty string");
+  return key;
+}
+
+export function createSignatureApi(computeHmac: ComputeHmac): SignatureApi {
+  async function findMatchingSecret(input: VerifySignatureInput): Promise<number> {
+    const keys = resolveSecrets(input.secret).map((key) => key.hub);
+    const digest = parseHubSignature(input.signature ?? undefined);
+    if (digest === undefined) return -1;
+    return matchDigest(computeHmac, keys, [bodyBytes(input.body)], [digest]);
+  }
+  return {
+    findMatchingSecret,
+    verifySignature: async (input) => (await findMatchingSecret(input)) >= 0,
+    async signPayload(input) {
+      const key = signingKey(input.secret);
+      return `sha256=${toHex(await computeHmac(key.hub, [bodyBytes(input.body)]))}`;
+    },
+    async signStandardWebhook(input) {
+      const key = signingKey(input.secret);
+      const prefix = utf8Bytes(`${input.id}.${String(input.timestamp)}.`);
+      return `v1,${toBase64(await computeHmac(key.standard, [prefix, bodyBytes(input.body)]))}`;
+    },
+  };
+}

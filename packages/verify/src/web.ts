@@ -1,0 +1,20 @@
+export {
+  createWebhookVerifier,
+  findMatchingSecret,
+  signPayload,
+  signStandardWebhook,
+  verifySignature,
+  verifyWebhook,
+} from "./api-web.js";
+export type { SignatureApi, SignPayloadInput, SignStandardWebhookInput, VerifySignatureInput, WebhookBody, WebhookSecret } from "./verify-core.js";
+export type { VerifiedWebhook, VerifyWebhookInput, WebhookRequestInput, WebhookVerifier } from "./webhook-verifier.js";
+export type { ResolvedVerifierOptions, SignatureScheme, WebhookVerifierOptions } from "./options.js";
+export { VERIFIER_DEFAULTS } from "./options.js";
+export type { HeaderSource } from "./headers.js";
+export type { WebhookVerificationErrorCode } from "./errors.js";
+export { WebhookVerificationError } from "./errors.js";
+export type { MemoryReplayStoreOptions, ReplayStore } from "./replay-store.js";
+export { createMemoryReplayStore } from "./replay-store.js";
+export type { WebhookProblem } from "./problem.js";
+export { problemFor } from "./problem.js";
+export { MAX_SECRETS } from "./secrets.js";
