@@ -1,0 +1,133 @@
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import type { WebhookEvent } from "@org/webhook-types";
+import { serializeEvent, serializeEvents } from "./serializer.js";
+
+/**
+ * A batch, cut and serialized once: its bytes are what every attempt sends, and its id is the
+ * `webhook-id` of every attempt, so a receiver can drop a batch it already has.
+ */
+export interface Batch {
+  readonly id: string;
+  readonly body: Buffer;
+  readonly count: number;
+  /** Delivery attempts so far. */
+  attempts: number;
+  /** `X-Hub-Signature-256`, computed on the first attempt (the body never changes). */
+  hubSignature?: string;
+}
+
+/** Events serialized with one JSON.stringify call; the cut falls between slices unless a limit needs it exact. */
+const EVENTS_PER_SLICE = 256;
+/** Yield to the event loop this often (about 3 ms of work), so 100,000 events never stall it. */
+const EVENTS_PER_YIELD = 2_048;
+const SUFFIX = "]}";
+
+function envelopePrefix(metaJson: string): string {
+  return `{"meta":${metaJson},"events":[`;
+}
+
+/** What cutting produced: the batches, plus what could not go in one. */
+export interface CutResult {
+  batches: Batch[];
+  /** Events that JSON cannot represent (circular structures): dropped and reported by the caller. */
+  unserializable: number;
+  /** Ids of batches holding one event larger than `maxBytes` on its own (sent alone, reported). */
+  oversized: string[];
+}
+
+/** Accumulates serialized events into batches within the limits. */
+function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBytes: number }, newId: () => string) {
+  const prefix = envelopePrefix(metaJson);
+  const envelopeBytes = Buffer.byteLength(prefix) + SUFFIX.length;
+  const result: CutResult = { batches: [], unserializable: 0, oversized: [] };
+  let parts: string[] = [];
+  let count = 0;
+  let bytes = envelopeBytes;
+
+  const seal = () => {
+    if (count === 0) return;
+    // Writing the parts straight into one buffer of the known size skips joining an 18 MB string first.
+    const body = Buffer.allocUnsafe(bytes);
+    let offset = body.write(prefix, 0, "utf8");
+    parts.forEach((part, index) => {
+      if (index > 0) offset += body.write(",", offset, "latin1");
+      offset += body.write(part, offset, "utf8");
+    });
+    body.write(SUFFIX, offset, "latin1");
+    const batch: Batch = { id: newId(), body, count, attempts: 0 };
+    if (body.length > limits.maxBytes) result.oversized.push(batch.id);
+    result.batches.push(batch);
+    parts = [];
+    count = 0;
+    bytes = envelopeBytes;
+  };
+  const fits = (moreEvents: number, moreBytes: number) =>
+    count + moreEvents <= limits.maxEvents && bytes + (count === 0 ? 0 : 1) + moreBytes <= limits.maxBytes;
+  const append = (json: string, jsonBytes: number, events: number) => {
+    bytes += (count === 0 ? 0 : 1) + jsonBytes;
+    count += events;
+    parts.push(json);
+  };
+  return { result, seal, fits, append, isEmpty: () => count === 0 };
+}
+
+/**
+ * Cuts events into batches of at most `maxEvents` events and `maxBytes` body bytes, measured on the
+ * real serialized bytes (an event larger than `maxBytes` goes alone). Yields to the event loop
+ * between slices.
+ */
+export async function cutBatches(
+  events: readonly WebhookEvent[],
+  metaJson: string,
+  limits: { maxEvents: number; maxBytes: number },
+  newId: () => string,
+): Promise<CutResult> {
+  const builder = createBatchBuilder(metaJson, limits, newId);
+  for (let start = 0; start < events.length; start += EVENTS_PER_SLICE) {
+    if (start > 0 && start % EVENTS_PER_YIELD === 0) await yieldToLoop();
+    const slice = events.slice(start, start + EVENTS_PER_SLICE);
+    let json: string | undefined;
+    try {
+      json = serializeEvents(slice);
+    } catch {
+      json = undefined; // a circular event somewhere in the slice: go event by event below
+    }
+    const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json);
+    if (json !== undefined && builder.fits(slice.length, jsonBytes)) {
+      builder.append(json, jsonBytes, slice.length);
+      continue;
+    }
+    // The slice straddles a limit (or holds a bad event): place its events one by one.
+    for (const event of slice) {
+      let one: string;
+      try {
+        one = serializeEvent(event);
+      } catch {
+        builder.result.unserializable += 1;
+        continue;
+      }
+      const oneBytes = Buffer.byteLength(one);
+      if (!builder.isEmpty() && !builder.fits(1, oneBytes)) builder.seal();
+      builder.append(one, oneBytes, 1);
+    }
+  }
+  builder.seal();
+  return builder.result;
+}
+
+/**
+ * The two halves of a batch the endpoint refused as too large (413), with ids derived from its own so
+ * that they stay stable too. The events are read back from the body: it is our own canonical output, so
+ * serializing them again gives the same bytes.
+ */
+export function splitBatch(batch: Batch, metaJson: string): [Batch, Batch] {
+  const { events } = JSON.parse(batch.body.toString("utf8")) as { events: WebhookEvent[] };
+  const middle = Math.floor(events.length / 2);
+  const half = (suffix: string, part: WebhookEvent[]): Batch => ({
+    id: `${batch.id}-${suffix}`,
+    body: Buffer.from(`${envelopePrefix(metaJson)}${part.map(serializeEvent).join(",")}${SUFFIX}`, "utf8"),
+    count: part.length,
+    attempts: 0,
+  });
+  return [half("a", events.slice(0, middle)), half("b", events.slice(middle))];
+}

@@ -1,0 +1,100 @@
+import type { WebhookEvent } from "@org/webhook-types";
+import type { Batch } from "./batch.js";
+
+/**
+ * The exporter's memory, oldest first: cut batches waiting for delivery (a failed one stays in front,
+ * so order is kept), then the events added since the last cut. `add` is O(1); dropping is from the front.
+ */
+export interface EventBuffer {
+  /** Events not yet cut into a batch. */
+  readonly openCount: number;
+  /** Every event held: in batches and open. */
+  readonly pendingCount: number;
+  /** Batches waiting, oldest first. */
+  readonly batchCount: number;
+  push(event: WebhookEvent): void;
+  /** Removes and returns every open event, oldest first, for cutting. */
+  takeOpen(): WebhookEvent[];
+  /** Adds batches behind those already waiting (`front`: before them, for spooled batches read at start). */
+  addBatches(batches: readonly Batch[], position?: "back" | "front"): void;
+  firstBatch(): Batch | undefined;
+  /** Removes the first batch (delivered, dropped, spooled) and returns it. */
+  shiftBatch(): Batch | undefined;
+  /** Puts `replacements` where the first batch was (a 413 split). */
+  replaceFirstBatch(replacements: readonly Batch[]): void;
+  /**
+   * Frees room for `excess` events from the front, never touching `busy` (the batch in flight): whole
+   * batches first, then open events. Returns the dropped batches and how many open events went.
+   */
+  evictOldest(excess: number, busy: Batch | undefined): { batches: Batch[]; openEvents: number };
+}
+
+export function createEventBuffer(): EventBuffer {
+  let open: WebhookEvent[] = [];
+  // Dropping from the front of `open` moves this index instead of shifting the array.
+  let openHead = 0;
+  let batches: Batch[] = [];
+  let batchedEvents = 0;
+
+  const openCount = () => open.length - openHead;
+
+  return {
+    get openCount() {
+      return openCount();
+    },
+    get pendingCount() {
+      return batchedEvents + openCount();
+    },
+    get batchCount() {
+      return batches.length;
+    },
+    push(event) {
+      open.push(event);
+    },
+    takeOpen() {
+      const taken = openHead === 0 ? open : open.slice(openHead);
+      open = [];
+      openHead = 0;
+      return taken;
+    },
+    addBatches(added, position = "back") {
+      batches = position === "back" ? [...batches, ...added] : [...added, ...batches];
+      for (const batch of added) batchedEvents += batch.count;
+    },
+    firstBatch() {
+      return batches[0];
+    },
+    shiftBatch() {
+      const batch = batches.shift();
+      if (batch !== undefined) batchedEvents -= batch.count;
+      return batch;
+    },
+    replaceFirstBatch(replacements) {
+      const first = batches.shift();
+      if (first !== undefined) batchedEvents -= first.count;
+      batches = [...replacements, ...batches];
+      for (const batch of replacements) batchedEvents += batch.count;
+    },
+    evictOldest(excess, busy) {
+      const evicted: Batch[] = [];
+      let remaining = excess;
+      while (remaining > 0) {
+        const index = batches.findIndex((batch) => batch !== busy);
+        if (index === -1) break;
+        const [batch] = batches.splice(index, 1);
+        if (batch === undefined) break;
+        batchedEvents -= batch.count;
+        remaining -= batch.count;
+        evicted.push(batch);
+      }
+      const openEvents = Math.min(Math.max(remaining, 0), openCount());
+      openHead += openEvents;
+      // Keep the array from growing without bound while its front is dropped.
+      if (openHead > 1024 && openHead * 2 > open.length) {
+        open = open.slice(openHead);
+        openHead = 0;
+      }
+      return { batches: evicted, openEvents };
+    },
+  };
+}

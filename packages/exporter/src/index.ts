@@ -1,0 +1,12 @@
+export type { ExporterStats, FlushResult, WebhookExporter } from "./exporter.js";
+export { createWebhookExporter } from "./exporter.js";
+export type { SpoolOptions, WebhookExporterOptions } from "./options.js";
+export { DEFAULTS } from "./options.js";
+export type { RelayProxyWebhookConfig } from "./relay-proxy.js";
+export { webhookExporterOptionsFromRelayProxy } from "./relay-proxy.js";
+export type { SendFailureReason, WebhookExporterErrorCode } from "./errors.js";
+export { WebhookExporterError } from "./errors.js";
+export type { DropReason, ExporterLogger, FlushInfo } from "./observer.js";
+export { DIAGNOSTICS_CHANNELS } from "./observer.js";
+export type { HeaderValues } from "./headers.js";
+export { serializeEvent, serializeMeta } from "./serializer.js";

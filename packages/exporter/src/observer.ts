@@ -1,0 +1,101 @@
+import { channel } from "node:diagnostics_channel";
+import type { WebhookExporterError } from "./errors.js";
+
+/** What one delivery attempt of one batch did. */
+export interface FlushInfo {
+  /** The batch's `webhook-id`: the same on every attempt, after a restart too. */
+  id: string;
+  /** Events in the batch. */
+  events: number;
+  /** Body bytes. */
+  bytes: number;
+  /** The HTTP status, or `undefined` when no answer came (network error, timeout). */
+  status: number | undefined;
+  /** How long the attempt took. */
+  durationMs: number;
+  /** 1 for the first attempt of this batch. */
+  attempt: number;
+  /** Whether the batch is now delivered (a 2xx, or a 409: the receiver already has it). */
+  delivered: boolean;
+}
+
+/** Why events were dropped. */
+export type DropReason =
+  /** `maxBufferedEvents` was reached and no spool is configured: the oldest events went. */
+  | "buffer-full"
+  /** The spool reached `spool.maxBytes`: its oldest batch went. */
+  | "spool-full"
+  /** `close()` ended (delivery failed, or `closeTimeout` ran out) with events unsent and no spool to keep them. */
+  | "unsent-at-close"
+  /** An event JSON cannot represent (a circular structure): it can never be sent. */
+  | "unserializable"
+  /** The endpoint refused a single event with 413: it can never be delivered. */
+  | "too-large";
+
+/** A pino-compatible logger; the exporter is silent without one. */
+export interface ExporterLogger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** The hooks, as the user gives them in the options. */
+export interface ObserverOptions {
+  onFlush?: ((info: FlushInfo) => void) | undefined;
+  onError?: ((error: WebhookExporterError) => void) | undefined;
+  onDrop?: ((count: number, reason: DropReason) => void) | undefined;
+  logger?: ExporterLogger | undefined;
+}
+
+/** `node:diagnostics_channel` names: subscribe to see every exporter in the process. */
+export const DIAGNOSTICS_CHANNELS: Readonly<{ flush: string; error: string; drop: string }> = Object.freeze({
+  flush: "org:webhook-exporter:flush",
+  error: "org:webhook-exporter:error",
+  drop: "org:webhook-exporter:drop",
+});
+
+const flushChannel = channel(DIAGNOSTICS_CHANNELS.flush);
+const errorChannel = channel(DIAGNOSTICS_CHANNELS.error);
+const dropChannel = channel(DIAGNOSTICS_CHANNELS.drop);
+
+/** Runs a user hook; a hook that throws must not break delivery. */
+function safely(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // Deliberately ignored: the exporter's bookkeeping must not depend on user code.
+  }
+}
+
+/** Fans each fact out to the hooks, the diagnostics channels and the logger. */
+export interface Observer {
+  flushed(info: FlushInfo): void;
+  failed(error: WebhookExporterError): void;
+  dropped(count: number, reason: DropReason): void;
+  /** A note for the logger only. */
+  note(level: "debug" | "info" | "warn", message: string, details?: object): void;
+}
+
+export function createObserver(options: ObserverOptions): Observer {
+  const { onFlush, onError, onDrop, logger } = options;
+  return {
+    flushed(info) {
+      if (onFlush) safely(() => { onFlush(info); });
+      if (flushChannel.hasSubscribers) flushChannel.publish(info);
+      logger?.debug({ ...info }, "webhook batch attempt");
+    },
+    failed(error) {
+      if (onError) safely(() => { onError(error); });
+      if (errorChannel.hasSubscribers) errorChannel.publish({ error });
+      logger?.error({ code: error.code, status: error.status, reason: error.reason, permanent: error.permanent }, error.message);
+    },
+    dropped(count, reason) {
+      if (onDrop) safely(() => { onDrop(count, reason); });
+      if (dropChannel.hasSubscribers) dropChannel.publish({ count, reason });
+    },
+    note(level, message, details = {}) {
+      logger?.[level](details, message);
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { hostname } from "node:os";
+import type { Dispatcher } from "undici";
+import { configError, describeReceived } from "./errors.js";
+import { resolveHeaders, type HeaderValues } from "./headers.js";
+import type { ObserverOptions } from "./observer.js";
+
+/** The durable spool: batches that could not be sent are kept on disk until they are. */
+export interface SpoolOptions {
+  /** A directory of its own (one exporter per directory; a lock file enforces it). */
+  dir: string;
+  /** The most bytes the spool may hold; past it, its oldest batch is dropped and reported. @default 268435456 (256 MiB) */
+  maxBytes?: number;
+}
+
+/** Options of `createWebhookExporter`. The first seven are GO Feature Flag's, with its names and defaults. */
+export interface WebhookExporterOptions extends ObserverOptions {
+  /** Where to POST (http or https). Required. */
+  endpointUrl: string;
+  /** Signs each body (`X-Hub-Signature-256`, `webhook-signature`); no signature headers when absent or empty. */
+  secret?: string;
+  /** Sent as `meta`; `hostname` is added from `os.hostname()` unless given. */
+  meta?: Readonly<Record<string, string>>;
+  /** Extra headers, one value or a list each. CR/LF refused; `Content-Type` and the signature headers cannot be replaced. */
+  headers?: HeaderValues;
+  /** Milliseconds between flushes; 0 means the default. @default 60000 */
+  flushInterval?: number;
+  /** A flush starts (in the background) once this many events wait; also the most events per request. 0 means the default. @default 100000 */
+  maxEventInMemory?: number;
+  /** The one kind of event this exporter carries. @default "feature" */
+  eventType?: "feature" | "tracking";
+  /** Milliseconds one request may take, in all. @default 10000 */
+  timeout?: number;
+  /** An undici `Dispatcher` (a `ProxyAgent`, a `MockAgent`...); by default the exporter keeps one keep-alive pool of its own. */
+  dispatcher?: Dispatcher;
+  /** The most milliseconds `close()` spends on its final flush. @default 10000 */
+  closeTimeout?: number;
+  /** Check each event in `add()` and throw for an invalid one. @default process.env.NODE_ENV !== "production" */
+  validateEvents?: boolean;
+  /** The most events kept in memory; past it the oldest go to the spool, or are dropped and reported. `Infinity` allowed. @default 10 * maxEventInMemory */
+  maxBufferedEvents?: number;
+  /** The most body bytes per request, measured on the real serialized body. @default 5242880 (5 MiB) */
+  maxBatchBytes?: number;
+  /** First retry delay; doubles per failure (full jitter), capped at `flushInterval`. @default 1000 */
+  retryBaseDelayMs?: number;
+  /** Keep unsent batches on disk across failures and restarts. Off by default. */
+  spool?: SpoolOptions;
+  /** Close (and spool) on SIGTERM and SIGINT, then let the process exit as it would have. @default false */
+  handleSignals?: boolean;
+}
+
+/** The defaults, in one place. */
+export const DEFAULTS: Readonly<{
+  flushInterval: number;
+  maxEventInMemory: number;
+  eventType: "feature";
+  timeout: number;
+  closeTimeout: number;
+  maxBatchBytes: number;
+  retryBaseDelayMs: number;
+  bufferedEventsPerFlush: number;
+  spoolMaxBytes: number;
+}> = Object.freeze({
+  flushInterval: 60_000,
+  maxEventInMemory: 100_000,
+  eventType: "feature",
+  timeout: 10_000,
+  closeTimeout: 10_000,
+  maxBatchBytes: 5 * 1024 * 1024,
+  retryBaseDelayMs: 1_000,
+  bufferedEventsPerFlush: 10,
+  spoolMaxBytes: 256 * 1024 * 1024,
+});
+
+/** Options checked, defaults filled. */
+export interface ResolvedOptions extends ObserverOptions {
+  readonly endpointUrl: URL;
+  readonly secret: string | undefined;
+  readonly metaJsonSource: Readonly<Record<string, string>>;
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly flushIntervalMs: number;
+  readonly maxEventInMemory: number;
+  readonly eventType: "feature" | "tracking";
+  readonly timeoutMs: number;
+  readonly dispatcher: Dispatcher | undefined;
+  readonly closeTimeoutMs: number;
+  readonly validateEvents: boolean;
+  readonly maxBufferedEvents: number;
+  readonly maxBatchBytes: number;
+  readonly retryBaseDelayMs: number;
+  readonly spool: Required<SpoolOptions> | undefined;
+  readonly handleSignals: boolean;
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  "endpointUrl", "secret", "meta", "headers", "flushInterval", "maxEventInMemory", "eventType", "timeout", "dispatcher",
+  "closeTimeout", "validateEvents", "maxBufferedEvents", "maxBatchBytes", "retryBaseDelayMs", "spool", "handleSignals",
+  "onFlush", "onError", "onDrop", "logger",
+]);
+
+function positiveInteger(field: string, value: unknown, fallback: number, options: { zeroMeansDefault?: boolean; unit?: string } = {}): number {
+  if (value === undefined || (options.zeroMeansDefault === true && value === 0)) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw configError(field, `must be a positive integer${options.unit ? ` (${options.unit})` : ""}, got ${describeReceived(value)}`);
+  }
+  return value;
+}
+
+function resolveEndpoint(value: unknown): URL {
+  if (typeof value !== "string" || value === "") throw configError("endpointUrl", "is required: the URL to POST events to");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError("endpointUrl", "must be an absolute http or https URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw configError("endpointUrl", `must use http or https, got ${url.protocol}`);
+  return url;
+}
+
+function resolveMeta(value: unknown): Record<string, string> {
+  if (value === undefined) return { hostname: hostname() };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw configError("meta", "must be an object mapping strings to strings");
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof item !== "string") throw configError(`meta[${JSON.stringify(key.slice(0, 40))}]`, `must be a string, got ${describeReceived(item)}`);
+  }
+  // The user's hostname wins (contract §1).
+  return { hostname: hostname(), ...(value as Record<string, string>) };
+}
+
+function optionalFunction(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function") throw configError(field, "must be a function");
+}
+
+function resolveSpool(value: unknown): Required<SpoolOptions> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) throw configError("spool", "must be an object { dir, maxBytes? }");
+  const { dir, maxBytes, ...rest } = value as Record<string, unknown>;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) throw configError(`spool.${unknownKey}`, "is not a known option");
+  if (typeof dir !== "string" || dir === "") throw configError("spool.dir", "must be a directory path");
+  return { dir, maxBytes: positiveInteger("spool.maxBytes", maxBytes, DEFAULTS.spoolMaxBytes, { unit: "bytes" }) };
+}
+
+/**
+ * Checks every option once, naming the field and what it must be; never clamps silently.
+ * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` with `field`.
+ */
+export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
+  if (typeof input !== "object") throw configError("options", "must be an object");
+  for (const key of Object.keys(input)) if (!KNOWN_KEYS.has(key)) throw configError(key, "is not a known option");
+  const endpointUrl = resolveEndpoint(input.endpointUrl);
+  if (input.secret !== undefined && typeof input.secret !== "string") throw configError("secret", "must be a string");
+  const eventType: unknown = input.eventType ?? DEFAULTS.eventType;
+  if (eventType !== "feature" && eventType !== "tracking") throw configError("eventType", `must be "feature" or "tracking", got ${describeReceived(eventType)}`);
+  const maxEventInMemory = positiveInteger("maxEventInMemory", input.maxEventInMemory, DEFAULTS.maxEventInMemory, { zeroMeansDefault: true });
+  const maxBufferedEvents = input.maxBufferedEvents === Infinity ? Infinity
+    : positiveInteger("maxBufferedEvents", input.maxBufferedEvents, maxEventInMemory * DEFAULTS.bufferedEventsPerFlush);
+  if (maxBufferedEvents < maxEventInMemory) {
+    throw configError("maxBufferedEvents", `must be at least maxEventInMemory (${maxEventInMemory}), got ${maxBufferedEvents}`);
+  }
+  if (input.dispatcher !== undefined && typeof (input.dispatcher as { dispatch?: unknown }).dispatch !== "function") {
+    throw configError("dispatcher", "must be an undici Dispatcher");
+  }
+  if (input.validateEvents !== undefined && typeof input.validateEvents !== "boolean") throw configError("validateEvents", "must be a boolean");
+  if (input.handleSignals !== undefined && typeof input.handleSignals !== "boolean") throw configError("handleSignals", "must be a boolean");
+  for (const hook of ["onFlush", "onError", "onDrop"] as const) optionalFunction(hook, input[hook]);
+  const logger = input.logger;
+  if (logger !== undefined && !(["debug", "info", "warn", "error"] as const).every((level) => typeof logger[level] === "function")) {
+    throw configError("logger", "must have debug, info, warn and error methods");
+  }
+  return {
+    endpointUrl,
+    secret: input.secret === "" ? undefined : input.secret,
+    metaJsonSource: resolveMeta(input.meta),
+    headers: resolveHeaders(input.headers),
+    flushIntervalMs: positiveInteger("flushInterval", input.flushInterval, DEFAULTS.flushInterval, { zeroMeansDefault: true, unit: "ms" }),
+    maxEventInMemory,
+    eventType,
+    timeoutMs: positiveInteger("timeout", input.timeout, DEFAULTS.timeout, { unit: "ms" }),
+    dispatcher: input.dispatcher,
+    closeTimeoutMs: positiveInteger("closeTimeout", input.closeTimeout, DEFAULTS.closeTimeout, { unit: "ms" }),
+    validateEvents: input.validateEvents ?? process.env.NODE_ENV !== "production",
+    maxBufferedEvents,
+    maxBatchBytes: positiveInteger("maxBatchBytes", input.maxBatchBytes, DEFAULTS.maxBatchBytes, { unit: "bytes" }),
+    retryBaseDelayMs: positiveInteger("retryBaseDelayMs", input.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, { unit: "ms" }),
+    spool: resolveSpool(input.spool),
+    handleSignals: input.handleSignals ?? false,
+    onFlush: input.onFlush,
+    onError: input.onError,
+    onDrop: input.onDrop,
+    logger,
+  };
+}
+
+/** The endpoint without credentials, query or fragment: safe for messages and logs. */
+export function describeEndpoint(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}

@@ -1,0 +1,57 @@
+/** What the transport saw: an answer, or none. */
+export type SendOutcome =
+  | { readonly kind: "answer"; readonly status: number; readonly retryAfter: string | undefined }
+  | { readonly kind: "no-answer"; readonly reason: "network" | "timeout"; readonly error: unknown };
+
+/** What to do with the batch after one attempt. */
+export type Verdict =
+  /** Delivered: a 2xx, or 409 (the receiver already has this batch id: `@org/webhook-verify` answers a replay so). */
+  | { readonly kind: "delivered" }
+  /** 413: send the batch in two halves. */
+  | { readonly kind: "split" }
+  /** Keep the batch and try again later. `permanent`: retrying will not help until someone fixes something. */
+  | {
+      readonly kind: "retry";
+      readonly permanent: boolean;
+      readonly reason: "network" | "timeout" | "status" | "redirect";
+      readonly retryAfterMs: number | undefined;
+    };
+
+/** Parses `Retry-After`: delay-seconds, or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^[0-9]+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
+ * Judges one attempt. Unlike GO Feature Flag, a 3xx is a failure (a signed body goes only to the
+ * configured host, and a redirect would otherwise lose the batch silently), and 4xx answers are kept
+ * and retried but flagged `permanent` so that operators see them.
+ */
+export function judge(outcome: SendOutcome, nowMs: number): Verdict {
+  if (outcome.kind === "no-answer") return { kind: "retry", permanent: false, reason: outcome.reason, retryAfterMs: undefined };
+  const { status } = outcome;
+  if ((status >= 200 && status < 300) || status === 409) return { kind: "delivered" };
+  if (status === 413) return { kind: "split" };
+  const honoursRetryAfter = status === 429 || status === 503;
+  const retryAfterMs = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, nowMs) : undefined;
+  if (status >= 300 && status < 400) return { kind: "retry", permanent: true, reason: "redirect", retryAfterMs };
+  const transient = status >= 500 || status === 408 || status === 429 || status < 200;
+  return { kind: "retry", permanent: !transient, reason: "status", retryAfterMs };
+}
+
+/**
+ * The wait before the next attempt: exponential backoff with full jitter (a random delay between 0 and
+ * `base * 2^(failures-1)`, capped), raised to `Retry-After` when the server asked, never above the cap.
+ */
+export function retryDelayMs(
+  consecutiveFailures: number,
+  options: { baseMs: number; capMs: number; retryAfterMs: number | undefined; random?: () => number },
+): number {
+  const exponential = Math.min(options.capMs, options.baseMs * 2 ** Math.min(consecutiveFailures - 1, 30));
+  const jittered = Math.floor((options.random ?? Math.random)() * exponential);
+  return Math.min(options.capMs, Math.max(jittered, options.retryAfterMs ?? 0));
+}

@@ -1,0 +1,53 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createFlushScheduler } from "../src/flush-scheduler.js";
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("createFlushScheduler", () => {
+  it("runs the flush when the armed timer fires, with an unref'ed timer", async () => {
+    const unref = vi.spyOn(globalThis, "setTimeout");
+    const flush = vi.fn(() => Promise.resolve(1));
+    const scheduler = createFlushScheduler(flush);
+    scheduler.arm(1000);
+    expect((unref.mock.results[0]?.value as NodeJS.Timeout).hasRef()).toBe(false);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(flush).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(flush).toHaveBeenCalledTimes(1);
+  });
+
+  it("never runs two flushes at once, and queues one run for every caller that arrives meanwhile", async () => {
+    let active = 0;
+    let maxActive = 0;
+    const flush = vi.fn(async () => {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      active -= 1;
+      return active;
+    });
+    const scheduler = createFlushScheduler(flush);
+    const runs = [scheduler.run(), scheduler.run(), scheduler.run()];
+    expect(scheduler.busy).toBe(true);
+    await vi.advanceTimersByTimeAsync(250);
+    await Promise.all(runs);
+    expect(flush).toHaveBeenCalledTimes(2);
+    expect(maxActive).toBe(1);
+    expect(runs[1]).toBe(runs[2]);
+  });
+
+  it("stops arming after stop()", async () => {
+    const flush = vi.fn(() => Promise.resolve(0));
+    const scheduler = createFlushScheduler(flush);
+    scheduler.arm(10);
+    scheduler.stop();
+    scheduler.arm(10);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(flush).not.toHaveBeenCalled();
+  });
+});

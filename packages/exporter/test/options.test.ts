@@ -1,0 +1,102 @@
+import { hostname } from "node:os";
+import { describe, expect, it } from "vitest";
+import { DEFAULTS, webhookExporterOptionsFromRelayProxy, type RelayProxyWebhookConfig } from "../src/index.js";
+import { resolveOptions } from "../src/options.js";
+
+const endpointUrl = "https://example.test/hook";
+
+function fieldOf(options: object): string | undefined {
+  try {
+    resolveOptions({ endpointUrl, ...options });
+  } catch (error) {
+    expect(error).toMatchObject({ name: "WebhookExporterError", code: "ERR_WEBHOOK_CONFIG" });
+    return (error as { field?: string }).field;
+  }
+  return undefined;
+}
+
+describe("resolveOptions", () => {
+  it("fills GO Feature Flag's defaults, and treats 0 as the default for flushInterval and maxEventInMemory", () => {
+    const resolved = resolveOptions({ endpointUrl, flushInterval: 0, maxEventInMemory: 0 });
+    expect(resolved).toMatchObject({
+      flushIntervalMs: DEFAULTS.flushInterval,
+      maxEventInMemory: DEFAULTS.maxEventInMemory,
+      maxBufferedEvents: DEFAULTS.maxEventInMemory * 10,
+      eventType: "feature",
+      timeoutMs: 10_000,
+      closeTimeoutMs: 10_000,
+      secret: undefined,
+      metaJsonSource: { hostname: hostname() },
+    });
+    expect(DEFAULTS).toMatchObject({ flushInterval: 60_000, maxEventInMemory: 100_000, maxBatchBytes: 5 * 1024 * 1024 });
+  });
+
+  it.each([
+    [{ endpointUrl: undefined }, "endpointUrl"],
+    [{ endpointUrl: "ftp://example.test" }, "endpointUrl"],
+    [{ endpointUrl: "not a url" }, "endpointUrl"],
+    [{ flushInterval: -1 }, "flushInterval"],
+    [{ flushInterval: 1.5 }, "flushInterval"],
+    [{ maxEventInMemory: "10" }, "maxEventInMemory"],
+    [{ timeout: 0 }, "timeout"],
+    [{ closeTimeout: -5 }, "closeTimeout"],
+    [{ eventType: "metrics" }, "eventType"],
+    [{ meta: { a: 1 } }, 'meta["a"]'],
+    [{ meta: "x" }, "meta"],
+    [{ secret: 42 }, "secret"],
+    [{ maxBufferedEvents: 10, maxEventInMemory: 100 }, "maxBufferedEvents"],
+    [{ maxBatchBytes: 0 }, "maxBatchBytes"],
+    [{ dispatcher: {} }, "dispatcher"],
+    [{ onError: "log" }, "onError"],
+    [{ logger: { info: () => undefined } }, "logger"],
+    [{ spool: { dir: "" } }, "spool.dir"],
+    [{ spool: { dir: "/tmp/x", size: 1 } }, "spool.size"],
+    [{ flushInterval: 1000, flushIntervalMs: 5 }, "flushIntervalMs"],
+    [{ headers: { "Content-Type": "text/plain" } }, 'headers["Content-Type"]'],
+    [{ headers: { "X-Hub-Signature-256": "sha256=00" } }, 'headers["X-Hub-Signature-256"]'],
+    [{ headers: { "webhook-id": "x" } }, 'headers["webhook-id"]'],
+    [{ headers: { "X-Evil": "a\r\nSet-Cookie: x" } }, 'headers["X-Evil"]'],
+    [{ headers: { "X-Evil": ["ok", "b\n"] } }, 'headers["X-Evil"]'],
+    [{ headers: { "Bad Name": "x" } }, 'headers["Bad Name"]'],
+    [{ headers: { "X-Num": 5 } }, 'headers["X-Num"]'],
+  ])("refuses %j, naming the field", (options, field) => {
+    expect(fieldOf(options)).toBe(field);
+  });
+
+  it("never puts a header value or the secret in the message", () => {
+    expect(() => resolveOptions({ endpointUrl, secret: "s", headers: { "X-Token": "secret-token\n" } })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret-token") as string }) as Error,
+    );
+  });
+
+  it("accepts Infinity for maxBufferedEvents (GO Feature Flag's unbounded behaviour)", () => {
+    expect(resolveOptions({ endpointUrl, maxBufferedEvents: Infinity }).maxBufferedEvents).toBe(Infinity);
+  });
+
+  it("treats an empty secret as no secret, as GO Feature Flag does", () => {
+    expect(resolveOptions({ endpointUrl, secret: "" }).secret).toBeUndefined();
+  });
+});
+
+describe("webhookExporterOptionsFromRelayProxy", () => {
+  it("moves a relay proxy exporter block unchanged", () => {
+    const block: RelayProxyWebhookConfig = {
+      kind: "webhook",
+      endpointUrl,
+      flushInterval: 10_000,
+      maxEventInMemory: 500,
+      secret: "s",
+      meta: { env: "prod" },
+      headers: { Authorization: ["Bearer x"] },
+      eventType: "tracking",
+    };
+    const options = webhookExporterOptionsFromRelayProxy(block);
+    expect(options).toEqual({ endpointUrl, flushInterval: 10_000, maxEventInMemory: 500, secret: "s", meta: { env: "prod" }, headers: { Authorization: ["Bearer x"] }, eventType: "tracking" });
+    expect(resolveOptions(options)).toMatchObject({ flushIntervalMs: 10_000, eventType: "tracking" });
+  });
+
+  it("refuses another kind of exporter and unknown keys", () => {
+    expect(() => webhookExporterOptionsFromRelayProxy({ kind: "s3", endpointUrl } as unknown as RelayProxyWebhookConfig)).toThrow(/kind/);
+    expect(() => webhookExporterOptionsFromRelayProxy({ kind: "webhook", endpointUrl, bucket: "b" } as unknown as RelayProxyWebhookConfig)).toThrow(/bucket/);
+  });
+});
