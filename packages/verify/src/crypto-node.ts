@@ -18,5 +18,5 @@ function keyObjectFor(key: Uint8Array): KeyObject {
 export const computeHmacNode: ComputeHmac = (key, parts) => {
   const hmac = createHmac("sha256", keyObjectFor(key));
   for (const part of parts) hmac.update(part);
-  return Promise.resolve(hmac.digest());
+  return hmac.digest();
 };

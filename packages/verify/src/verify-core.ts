@@ -1,6 +1,6 @@
 import { bodyBytes, equalBytes, toBase64, toHex, utf8Bytes } from "./encoding.js";
 import { configError } from "./errors.js";
-import type { ComputeHmac } from "./hmac.js";
+import { whenReady, type ComputeHmac } from "./hmac.js";
 import { resolveSecrets, type SecretKeys } from "./secrets.js";
 import { parseHubSignature } from "./signature-header.js";
 
@@ -32,13 +32,18 @@ export interface SignPayloadInput {
  * Index of the first key whose MAC over `parts` equals one of `candidates`, or -1. Every key is tried
  * and every comparison made, so the time does not tell which key, or whether any, matched.
  */
-export async function matchDigest(
+export function matchDigest(
   computeHmac: ComputeHmac,
   keys: readonly Uint8Array[],
   parts: readonly Uint8Array[],
   candidates: readonly Uint8Array[],
-): Promise<number> {
-  const macs = keys.length === 1 && keys[0] !== undefined ? [await computeHmac(keys[0], parts)] : await Promise.all(keys.map((key) => computeHmac(key, parts)));
+): number | Promise<number> {
+  const macs = keys.map((key) => computeHmac(key, parts));
+  if (macs.some((mac) => mac instanceof Promise)) return Promise.all(macs.map(async (mac) => mac)).then((ready) => firstMatch(ready, candidates));
+  return firstMatch(macs as Uint8Array[], candidates);
+}
+
+function firstMatch(macs: readonly Uint8Array[], candidates: readonly Uint8Array[]): number {
   let matched = -1;
   macs.forEach((mac, index) => {
     let equal = false;
@@ -85,24 +90,29 @@ function signingKey(secret: unknown): SecretKeys {
   return key;
 }
 
+/** Runs `work` and always answers a promise: a synchronous throw becomes a rejection. */
+function asPromise<T>(work: () => T | Promise<T>): Promise<T> {
+  return new Promise((resolve) => {
+    resolve(work());
+  });
+}
+
 export function createSignatureApi(computeHmac: ComputeHmac): SignatureApi {
-  async function findMatchingSecret(input: VerifySignatureInput): Promise<number> {
+  function matchingSecret(input: VerifySignatureInput): number | Promise<number> {
     const keys = resolveSecrets(input.secret).map((key) => key.hub);
     const digest = parseHubSignature(input.signature ?? undefined);
     if (digest === undefined) return -1;
     return matchDigest(computeHmac, keys, [bodyBytes(input.body)], [digest]);
   }
   return {
-    findMatchingSecret,
-    verifySignature: async (input) => (await findMatchingSecret(input)) >= 0,
-    async signPayload(input) {
-      const key = signingKey(input.secret);
-      return `sha256=${toHex(await computeHmac(key.hub, [bodyBytes(input.body)]))}`;
-    },
-    async signStandardWebhook(input) {
-      const key = signingKey(input.secret);
-      const prefix = utf8Bytes(`${input.id}.${String(input.timestamp)}.`);
-      return `v1,${toBase64(await computeHmac(key.standard, [prefix, bodyBytes(input.body)]))}`;
-    },
+    findMatchingSecret: (input) => asPromise(() => matchingSecret(input)),
+    verifySignature: (input) => asPromise(() => whenReady(matchingSecret(input), (index) => index >= 0)),
+    signPayload: (input) =>
+      asPromise(() => whenReady(computeHmac(signingKey(input.secret).hub, [bodyBytes(input.body)]), (mac) => `sha256=${toHex(mac)}`)),
+    signStandardWebhook: (input) =>
+      asPromise(() => {
+        const prefix = utf8Bytes(`${input.id}.${String(input.timestamp)}.`);
+        return whenReady(computeHmac(signingKey(input.secret).standard, [prefix, bodyBytes(input.body)]), (mac) => `v1,${toBase64(mac)}`);
+      }),
   };
 }
