@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { publishedPackages, root } from "./workspace.mjs";
 
 const copy = mkdtempSync(join(tmpdir(), "release-"));
@@ -12,7 +12,7 @@ const skip = new Set(["node_modules", ".git", ".turbo", "dist", ".next"]);
 
 try {
   cpSync(root, copy, { recursive: true, filter: (source) => !skip.has(source.split("/").at(-1)) });
-  const packages = publishedPackages().map(({ dir, manifest }) => ({ name: manifest.name, dir: dir.replace(root, copy), before: manifest.version }));
+  const packages = publishedPackages().map(({ dir, manifest }) => ({ name: manifest.name, dir: join(copy, relative(root, dir)), before: manifest.version }));
   writeFileSync(join(copy, ".changeset", "sample-release.md"), `---\n"@org/webhook-types": minor\n---\n\nA sample change.\n`);
   execFileSync(join(root, "node_modules", ".bin", "changeset"), ["version"], { cwd: copy, stdio: ["ignore", "pipe", "inherit"] });
 
