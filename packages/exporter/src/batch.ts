@@ -8,12 +8,15 @@ import { serializeEvent, serializeEvents } from "./serializer.js";
  */
 export interface Batch {
   readonly id: string;
-  readonly body: Buffer;
+  /** The exact bytes to send; `undefined` while the batch waits on disk only (the spool holds it). */
+  body: Buffer | undefined;
   readonly count: number;
   /** Delivery attempts so far. */
   attempts: number;
   /** `X-Hub-Signature-256`, computed on the first attempt (the body never changes). */
   hubSignature?: string;
+  /** The spool file holding this batch, once written. */
+  spoolFile?: string;
 }
 
 /** Events serialized with one JSON.stringify call; the cut falls between slices unless a limit needs it exact. */
@@ -120,7 +123,7 @@ export async function cutBatches(
  * that they stay stable too. The events are read back from the body: it is our own canonical output, so
  * serializing them again gives the same bytes.
  */
-export function splitBatch(batch: Batch, metaJson: string): [Batch, Batch] {
+export function splitBatch(batch: Batch & { body: Buffer }, metaJson: string): [Batch, Batch] {
   const { events } = JSON.parse(batch.body.toString("utf8")) as { events: WebhookEvent[] };
   const middle = Math.floor(events.length / 2);
   const half = (suffix: string, part: WebhookEvent[]): Batch => ({

@@ -18,6 +18,10 @@ export interface EventBuffer {
   /** Adds batches behind those already waiting (`front`: before them, for spooled batches read at start). */
   addBatches(batches: readonly Batch[], position?: "back" | "front"): void;
   firstBatch(): Batch | undefined;
+  /** The waiting batches, oldest first (do not modify). */
+  batches(): readonly Batch[];
+  /** Removes one batch wherever it stands (the spool evicted it). */
+  removeBatch(batch: Batch): void;
   /** Removes the first batch (delivered, dropped, spooled) and returns it. */
   shiftBatch(): Batch | undefined;
   /** Puts `replacements` where the first batch was (a 413 split). */
@@ -63,6 +67,15 @@ export function createEventBuffer(): EventBuffer {
     },
     firstBatch() {
       return batches[0];
+    },
+    batches() {
+      return batches;
+    },
+    removeBatch(batch) {
+      const index = batches.indexOf(batch);
+      if (index === -1) return;
+      batches.splice(index, 1);
+      batchedEvents -= batch.count;
     },
     shiftBatch() {
       const batch = batches.shift();

@@ -1,19 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { parseEvent, WebhookValidationError, type WebhookEvent } from "@org/webhook-types";
 import { cutBatches, splitBatch, type Batch } from "./batch.js";
+import { createBatchSender } from "./batch-sender.js";
 import { describeReceived, WebhookExporterError } from "./errors.js";
 import { createEventBuffer } from "./event-buffer.js";
 import { createFlushScheduler } from "./flush-scheduler.js";
-import { createObserver } from "./observer.js";
+import { createObserver, type DropReason } from "./observer.js";
 import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./options.js";
-import { judge, retryDelayMs, type Verdict } from "./retry-policy.js";
+import { retryDelayMs } from "./retry-policy.js";
 import { serializeMeta } from "./serializer.js";
-import { signHub, signStandard } from "./signer.js";
+import { handleTerminationSignals } from "./signals.js";
+import { createSpoolKeeper } from "./spool-keeper.js";
 import { createTransport } from "./transport.js";
-
-const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-const USER_AGENT = `@org/webhook-exporter/${version}`;
 
 /** What a flush did. */
 export interface FlushResult {
@@ -21,7 +19,7 @@ export interface FlushResult {
   sent: number;
   /** Events in batches whose attempt failed in this flush (kept, to be retried). */
   failed: number;
-  /** Events still waiting after it. */
+  /** Events still waiting after it (in memory or spooled). */
   pending: number;
 }
 
@@ -31,7 +29,10 @@ export interface ExporterStats {
   sent: number;
   /** Failed delivery attempts (one batch retried three times counts three). */
   failedAttempts: number;
+  /** Events waiting, in memory or spooled. */
   pending: number;
+  /** Events waiting in memory. */
+  inMemory: number;
   dropped: number;
   batchesSent: number;
   /** The last delivery error (its message carries no secret), or `undefined`. */
@@ -51,8 +52,8 @@ export interface WebhookExporter extends AsyncDisposable {
   /** Sends everything waiting now; resolves when it was sent or failed (failures are kept). Never rejects. */
   flush(): Promise<FlushResult>;
   /**
-   * Stops the timer, refuses new events, flushes one last time within `closeTimeout`. Idempotent: every
-   * call returns the same promise. Events left unsent are reported to `onDrop` (no spool).
+   * Stops the timer, refuses new events, flushes one last time within `closeTimeout`, and spools what is
+   * left (without a spool, reports it to `onDrop`). Idempotent: every call returns the same promise.
    */
   close(): Promise<FlushResult>;
   stats(): ExporterStats;
@@ -60,18 +61,23 @@ export interface WebhookExporter extends AsyncDisposable {
 
 /**
  * Creates an exporter. Options are checked here, once.
- * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` naming the bad option.
+ * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` naming the bad option; `ERR_WEBHOOK_SPOOL` when the
+ * spool directory is locked by another exporter or cannot be created.
  */
 export function createWebhookExporter(input: WebhookExporterOptions): WebhookExporter {
   const options = resolveOptions(input);
   const observer = createObserver(options);
   const buffer = createEventBuffer();
+  const closing = new AbortController();
   const transport = createTransport(options.endpointUrl, options);
+  const sender = createBatchSender(options, transport, observer, closing.signal);
   const metaJson = serializeMeta(options.metaJsonSource);
   const endpoint = describeEndpoint(options.endpointUrl);
-  const closing = new AbortController();
-  const counters = { added: 0, sent: 0, failedAttempts: 0, dropped: 0, batchesSent: 0 };
-  let lastError: WebhookExporterError | undefined;
+  const counters = { added: 0, sent: 0, dropped: 0, batchesSent: 0 };
+  const keeper = options.spool === undefined ? undefined : createSpoolKeeper(options.spool, buffer, observer, drop);
+  const restored = keeper?.restore().catch((error: unknown) => {
+    observer.failed(new WebhookExporterError("ERR_WEBHOOK_SPOOL", "the spool could not be read", { cause: error }));
+  });
   let lastSuccessAt: number | undefined;
   let consecutiveFailures = 0;
   let retryNotBefore = 0;
@@ -79,105 +85,86 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   let closed = false;
   let closePromise: Promise<FlushResult> | undefined;
   let overflowWarned = false;
+  let cutting: Promise<void> = Promise.resolve();
+  let spilling: Promise<void> | undefined;
 
-  function drop(count: number, reason: Parameters<typeof observer.dropped>[1]): void {
+  function drop(count: number, reason: DropReason): void {
     if (count <= 0) return;
     counters.dropped += count;
     observer.dropped(count, reason);
   }
 
-  async function headersFor(batch: Batch): Promise<Record<string, string | string[]>> {
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, values] of options.headers) headers[name] = values.length === 1 ? (values[0] ?? "") : [...values];
-    const timestamp = Math.floor(Date.now() / 1000);
-    headers["content-type"] = "application/json";
-    headers["user-agent"] ??= USER_AGENT;
-    headers["webhook-id"] = batch.id;
-    headers["webhook-timestamp"] = String(timestamp);
-    if (options.secret !== undefined) {
-      batch.hubSignature ??= await signHub(options.secret, batch.body);
-      headers["x-hub-signature-256"] = batch.hubSignature;
-      headers["webhook-signature"] = await signStandard(options.secret, batch.id, timestamp, batch.body);
-    }
-    return headers;
-  }
+  const inMemory = () => buffer.pendingCount - (keeper?.diskOnlyEvents ?? 0);
 
-  function sendError(verdict: Extract<Verdict, { kind: "retry" }>, status: number | undefined, batch: Batch, cause: unknown): WebhookExporterError {
-    const what = status === undefined ? verdict.reason : `HTTP ${status}`;
-    const hint = verdict.reason === "redirect" ? " (redirects are not followed: configure the final URL)" : "";
-    return new WebhookExporterError(
-      "ERR_WEBHOOK_SEND",
-      `POST ${endpoint} failed (${what})${hint}; batch ${batch.id} of ${batch.count} events is kept and retried`,
-      { reason: verdict.reason, permanent: verdict.permanent, ...(status === undefined ? {} : { status }), ...(cause === undefined ? {} : { cause }) },
-    );
-  }
-
-  async function attempt(batch: Batch): Promise<Verdict> {
-    batch.attempts += 1;
-    const started = performance.now();
-    const outcome = await transport.send(batch.body, await headersFor(batch), closing.signal);
-    const verdict = judge(outcome, Date.now());
-    const status = outcome.kind === "answer" ? outcome.status : undefined;
-    observer.flushed({
-      id: batch.id, events: batch.count, bytes: batch.body.length, status,
-      durationMs: performance.now() - started, attempt: batch.attempts, delivered: verdict.kind === "delivered",
+  /** Cuts the open events into batches; cuts run one after another so batches keep the events' order. */
+  function cutOpenEvents(): Promise<void> {
+    cutting = cutting.then(async () => {
+      if (buffer.openCount === 0) return;
+      const limits = { maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes };
+      const cut = await cutBatches(buffer.takeOpen(), metaJson, limits, randomUUID);
+      buffer.addBatches(cut.batches);
+      drop(cut.unserializable, "unserializable");
+      for (const id of cut.oversized) observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id });
     });
-    if (verdict.kind === "retry") {
-      counters.failedAttempts += 1;
-      lastError = sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined);
-      observer.failed(lastError);
-    }
-    return verdict;
+    return cutting;
   }
 
-  async function cutOpenEvents(): Promise<void> {
-    if (buffer.openCount === 0) return;
-    const cut = await cutBatches(buffer.takeOpen(), metaJson, { maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes }, randomUUID);
-    buffer.addBatches(cut.batches);
-    drop(cut.unserializable, "unserializable");
-    for (const id of cut.oversized) observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id });
+  /** Writes what waits to the spool and frees memory down to the bound (a no-op without a spool). */
+  async function spill(): Promise<void> {
+    if (keeper === undefined) return;
+    await cutOpenEvents();
+    await keeper.persist();
+    keeper.offload(options.maxBufferedEvents);
+  }
+
+  function onDelivered(batch: Batch): void {
+    buffer.shiftBatch();
+    void keeper?.forget(batch);
+    counters.sent += batch.count;
+    counters.batchesSent += 1;
+    consecutiveFailures = 0;
+    overflowWarned = false;
+    lastSuccessAt = Date.now();
   }
 
   /** One flush: cut what waits, then send batches oldest first until one fails. */
   async function deliver(): Promise<FlushResult> {
-    let sent = 0;
+    await restored;
+    const sentBefore = counters.sent;
     let failed = 0;
     await cutOpenEvents();
     for (let batch = buffer.firstBatch(); batch !== undefined && !closing.signal.aborted; batch = buffer.firstBatch()) {
+      if (!(await keeper?.ensureBody(batch) ?? true) || batch.body === undefined) {
+        buffer.shiftBatch();
+        drop(batch.count, "spool-torn");
+        continue;
+      }
       inFlight = batch;
-      const verdict = await attempt(batch).finally(() => {
+      const verdict = await sender.attempt(batch as Batch & { body: Buffer }).finally(() => {
         inFlight = undefined;
       });
-      if (verdict.kind === "delivered") {
+      if (verdict.kind === "delivered") onDelivered(batch);
+      else if (verdict.kind === "split") {
         buffer.shiftBatch();
-        sent += batch.count;
-        counters.sent += batch.count;
-        counters.batchesSent += 1;
-        consecutiveFailures = 0;
-        overflowWarned = false;
-        lastSuccessAt = Date.now();
-      } else if (verdict.kind === "split") {
-        if (batch.count > 1) buffer.replaceFirstBatch(splitBatch(batch, metaJson));
-        else {
-          buffer.shiftBatch();
-          drop(1, "too-large");
-        }
+        void keeper?.forget(batch);
+        if (batch.count > 1) buffer.addBatches(splitBatch(batch as Batch & { body: Buffer }, metaJson), "front");
+        else drop(1, "too-large");
       } else {
         consecutiveFailures += 1;
         const delay = retryDelayMs(consecutiveFailures, { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs, retryAfterMs: verdict.retryAfterMs });
         retryNotBefore = Date.now() + delay;
         failed = buffer.pendingCount - buffer.openCount;
+        await spill();
         break;
       }
     }
-    return { sent, failed, pending: buffer.pendingCount };
+    return { sent: counters.sent - sentBefore, failed, pending: buffer.pendingCount };
   }
 
   const scheduler = createFlushScheduler(async () => {
     const result = await deliver();
     if (!closed) {
-      const waitMs = result.failed > 0 ? Math.max(0, retryNotBefore - Date.now()) : options.flushIntervalMs;
-      scheduler.arm(waitMs);
+      scheduler.arm(result.failed > 0 ? Math.max(0, retryNotBefore - Date.now()) : options.flushIntervalMs);
       if (result.failed === 0 && buffer.openCount >= options.maxEventInMemory) startBackgroundFlush();
     }
     return result;
@@ -191,15 +178,28 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     });
   }
 
+  function warnOverflowOnce(): void {
+    if (overflowWarned) return;
+    overflowWarned = true;
+    const where = keeper === undefined ? "dropping the oldest events" : "moving the oldest batches to the spool";
+    observer.note("warn", `maxBufferedEvents (${options.maxBufferedEvents}) reached while ${endpoint} fails: ${where}`);
+  }
+
+  /** Over the memory bound: spill to disk in the background; drop only what the disk cannot keep up with. */
   function enforceMemoryBound(): void {
-    const excess = buffer.pendingCount - options.maxBufferedEvents;
+    warnOverflowOnce();
+    // With a spool, memory may overshoot while the spill runs, but never past twice the bound.
+    const hardLimit = keeper === undefined ? options.maxBufferedEvents : options.maxBufferedEvents * 2;
+    if (keeper !== undefined) {
+      spilling ??= spill().finally(() => {
+        spilling = undefined;
+      });
+    }
+    const excess = inMemory() - hardLimit;
     if (excess <= 0) return;
     const evicted = buffer.evictOldest(excess, inFlight);
+    for (const batch of evicted.batches) void keeper?.forget(batch);
     drop(evicted.batches.reduce((sum, batch) => sum + batch.count, 0) + evicted.openEvents, "buffer-full");
-    if (!overflowWarned) {
-      overflowWarned = true;
-      observer.note("warn", `maxBufferedEvents (${options.maxBufferedEvents}) reached while ${endpoint} fails: dropping the oldest events`);
-    }
   }
 
   function checkEvent(event: WebhookEvent): void {
@@ -219,6 +219,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   async function close(): Promise<FlushResult> {
     closed = true;
     scheduler.stop();
+    stopHandlingSignals();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.closeTimeoutMs);
@@ -228,16 +229,23 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     clearTimeout(timer);
     closing.abort();
     const result = await final.catch(() => ({ sent: 0, failed: 0, pending: buffer.pendingCount }));
-    const unsent = buffer.pendingCount;
-    if (unsent > 0) {
-      buffer.evictOldest(unsent, undefined);
-      drop(unsent, "unsent-at-close");
+    if (keeper !== undefined) {
+      await spill().catch((error: unknown) => {
+        observer.failed(new WebhookExporterError("ERR_WEBHOOK_SPOOL", "the spool could not be written at close", { cause: error }));
+      });
+      keeper.release();
     }
+    // What is neither delivered nor on disk is lost with the process: say so.
+    let unsaved = buffer.takeOpen().length;
+    for (const batch of [...buffer.batches()]) {
+      if (batch.spoolFile !== undefined) continue;
+      buffer.removeBatch(batch);
+      unsaved += batch.count;
+    }
+    drop(unsaved, "unsent-at-close");
     await transport.close();
-    return { ...result, pending: 0 };
+    return { ...result, pending: buffer.pendingCount };
   }
-
-  scheduler.arm(options.flushIntervalMs);
 
   const exporter: WebhookExporter = {
     add(event) {
@@ -245,25 +253,27 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       checkEvent(event);
       buffer.push(event);
       counters.added += 1;
-      if (buffer.pendingCount > options.maxBufferedEvents) enforceMemoryBound();
+      if (inMemory() > options.maxBufferedEvents) enforceMemoryBound();
       if (buffer.openCount >= options.maxEventInMemory) startBackgroundFlush();
     },
     flush() {
-      if (closePromise !== undefined) return closePromise;
-      return scheduler.run();
+      return closePromise ?? scheduler.run();
     },
     close() {
       closePromise ??= close();
       return closePromise;
     },
     stats() {
-      return { ...counters, pending: buffer.pendingCount, lastError, lastSuccessAt };
+      return {
+        ...counters, failedAttempts: sender.failedAttempts, pending: buffer.pendingCount, inMemory: inMemory(), lastError: sender.lastError, lastSuccessAt,
+      };
     },
     [Symbol.asyncDispose]: async () => {
       await exporter.close();
     },
   };
+  const stopHandlingSignals = options.handleSignals ? handleTerminationSignals(() => exporter.close()) : () => undefined;
+  // Spooled batches from an earlier run go first, as soon as possible; then every flushInterval.
+  scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
   return exporter;
 }
-
-

@@ -25,6 +25,8 @@ export type DropReason =
   | "buffer-full"
   /** The spool reached `spool.maxBytes`: its oldest batch went. */
   | "spool-full"
+  /** A spool file was torn or altered (a crash mid-write, a full disk): set aside as `*.torn`, not sent. */
+  | "spool-torn"
   /** `close()` ended (delivery failed, or `closeTimeout` ran out) with events unsent and no spool to keep them. */
   | "unsent-at-close"
   /** An event JSON cannot represent (a circular structure): it can never be sent. */

@@ -19,6 +19,10 @@ export interface Receiver {
   respond(responder: Responder): void;
   /** Resolves once `count` requests have arrived. */
   waitForRequests(count: number, timeoutMs?: number): Promise<void>;
+  /** Stops listening (connections are refused) until `restart()`. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,13 @@ export async function startReceiver(): Promise<Receiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => {
+        resolve();
+      });
+    });
   return {
     url: `http://127.0.0.1:${port}/webhook`,
     requests,
@@ -58,12 +69,8 @@ export async function startReceiver(): Promise<Receiver> {
         });
       }
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    stop,
+    restart: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
+    close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }

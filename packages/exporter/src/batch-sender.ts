@@ -1,0 +1,78 @@
+import { createRequire } from "node:module";
+import type { Batch } from "./batch.js";
+import { WebhookExporterError } from "./errors.js";
+import type { Observer } from "./observer.js";
+import { describeEndpoint, type ResolvedOptions } from "./options.js";
+import { judge, type Verdict } from "./retry-policy.js";
+import { signHub, signStandard } from "./signer.js";
+import type { Transport } from "./transport.js";
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+const USER_AGENT = `@org/webhook-exporter/${version}`;
+
+/** Sends one batch once, and reports the attempt. */
+export interface BatchSender {
+  attempt(batch: Batch & { body: Buffer }): Promise<Verdict>;
+  /** The last failed attempt's error. */
+  readonly lastError: WebhookExporterError | undefined;
+  /** Failed attempts so far. */
+  readonly failedAttempts: number;
+}
+
+export function createBatchSender(options: ResolvedOptions, transport: Transport, observer: Observer, closing: AbortSignal): BatchSender {
+  const endpoint = describeEndpoint(options.endpointUrl);
+  const userHeaders: Record<string, string | string[]> = {};
+  for (const [name, values] of options.headers) userHeaders[name] = values.length === 1 ? (values[0] ?? "") : [...values];
+  let lastError: WebhookExporterError | undefined;
+  let failedAttempts = 0;
+
+  async function headersFor(batch: Batch & { body: Buffer }): Promise<Record<string, string | string[]>> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string | string[]> = { "user-agent": USER_AGENT, ...userHeaders };
+    headers["content-type"] = "application/json";
+    headers["webhook-id"] = batch.id;
+    headers["webhook-timestamp"] = String(timestamp);
+    if (options.secret !== undefined) {
+      batch.hubSignature ??= await signHub(options.secret, batch.body);
+      headers["x-hub-signature-256"] = batch.hubSignature;
+      headers["webhook-signature"] = await signStandard(options.secret, batch.id, timestamp, batch.body);
+    }
+    return headers;
+  }
+
+  function sendError(verdict: Extract<Verdict, { kind: "retry" }>, status: number | undefined, batch: Batch, cause: unknown): WebhookExporterError {
+    const what = status === undefined ? verdict.reason : `HTTP ${status}`;
+    const hint = verdict.reason === "redirect" ? " (redirects are not followed: configure the final URL)" : "";
+    return new WebhookExporterError(
+      "ERR_WEBHOOK_SEND",
+      `POST ${endpoint} failed (${what})${hint}; batch ${batch.id} of ${batch.count} events is kept and retried`,
+      { reason: verdict.reason, permanent: verdict.permanent, ...(status === undefined ? {} : { status }), ...(cause === undefined ? {} : { cause }) },
+    );
+  }
+
+  return {
+    async attempt(batch) {
+      batch.attempts += 1;
+      const started = performance.now();
+      const outcome = await transport.send(batch.body, await headersFor(batch), closing);
+      const verdict = judge(outcome, Date.now());
+      const status = outcome.kind === "answer" ? outcome.status : undefined;
+      observer.flushed({
+        id: batch.id, events: batch.count, bytes: batch.body.length, status,
+        durationMs: performance.now() - started, attempt: batch.attempts, delivered: verdict.kind === "delivered",
+      });
+      if (verdict.kind === "retry") {
+        failedAttempts += 1;
+        lastError = sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined);
+        observer.failed(lastError);
+      }
+      return verdict;
+    },
+    get lastError() {
+      return lastError;
+    },
+    get failedAttempts() {
+      return failedAttempts;
+    },
+  };
+}
