@@ -57,6 +57,8 @@ export interface WebhookExporter extends AsyncDisposable {
    */
   close(): Promise<FlushResult>;
   stats(): ExporterStats;
+  /** The one kind of event this exporter carries. */
+  readonly eventType: "feature" | "tracking";
 }
 
 /**
@@ -268,6 +270,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         ...counters, failedAttempts: sender.failedAttempts, pending: buffer.pendingCount, inMemory: inMemory(), lastError: sender.lastError, lastSuccessAt,
       };
     },
+    eventType: options.eventType,
     [Symbol.asyncDispose]: async () => {
       await exporter.close();
     },
