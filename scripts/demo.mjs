@@ -1,17 +1,91 @@
-// Until the examples land: shows the packages' versions and checks the contract's signature vectors
-// through the built packages (sign with the exporter's serializer path, verify with the verifier).
-import { readFileSync } from "node:fs";
-import { parsePayload } from "@org/webhook-types";
-import { signPayload, verifySignature } from "@org/webhook-verify";
-import { publishedPackages, root } from "./workspace.mjs";
+// `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then three attacks.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { randomUUID } from "node:crypto";
+import { signPayload, signStandardWebhook } from "@org/webhook-verify";
+import { root } from "./workspace.mjs";
 
-for (const { manifest } of publishedPackages()) console.log(`${manifest.name}@${manifest.version}`);
-const vectors = JSON.parse(readFileSync(`${root}fixtures/signature-vectors.json`, "utf8"));
-for (const vector of vectors) {
-  const body = vector.bodyFile ? readFileSync(`${root}fixtures/${vector.bodyFile}`) : Buffer.from(vector.body);
-  const signed = await signPayload({ secret: vector.secret, body });
-  const verified = await verifySignature({ secret: vector.secret, body, signature: vector.signature });
-  if (signed !== vector.signature || !verified) throw new Error(`vector ${vector.bodyFile ?? vector.body} failed`);
-  console.log(`ok  ${vector.signature}  ${vector.bodyFile ?? JSON.stringify(vector.body)}`);
+const secret = "demo-secret";
+const children = [];
+
+function start(script, env) {
+  const child = spawn(process.execPath, [`${root}${script}`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  return { child, output: () => output };
 }
-console.log(`payload events: ${parsePayload(JSON.parse(readFileSync(`${root}fixtures/gff-two-events.json`, "utf8"))).events.length}`);
+
+async function firstLine(started, pattern) {
+  for (let waited = 0; waited < 15_000; waited += 50) {
+    const match = pattern.exec(started.output());
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no line matching ${pattern} in time`);
+}
+
+function stopAll() {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+
+try {
+  const receiver = start("examples/express-receiver/dist/main.js", { WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1" });
+  const [, baseUrl] = await firstLine(receiver, /listening on (http:\/\/\S+)/);
+  console.log(`receiver  ${baseUrl}  (open it in a browser to watch the counts live)`);
+
+  const sender = start("examples/sender/dist/main.js", {
+    WEBHOOK_URL: `${baseUrl}/webhook`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "500", DURATION_MS: "4000", EVALUATIONS_PER_SECOND: "2000", USERS: "3000",
+  });
+  let shown = "";
+  const progress = setInterval(async () => {
+    const stats = await (await fetch(`${baseUrl}/stats`)).json().catch(() => undefined);
+    const line = stats && `sending   ${stats.batches} batches, ${stats.events} events received, all verified`;
+    if (line && line !== shown) process.stdout.write(`${process.stdout.isTTY ? "\r" : "\n"}${(shown = line)}`);
+  }, 250);
+  await once(sender.child, "exit");
+  clearInterval(progress);
+  const { summary } = JSON.parse(sender.output().trim().split("\n").at(-1));
+  const stats = await (await fetch(`${baseUrl}/stats`)).json();
+  process.stdout.write("\n");
+
+  console.log(`\nsender    ${summary.evaluations} evaluations, ${summary.stats.batchesSent} batches sent, ${summary.stats.dropped} dropped`);
+  console.log(`receiver  ${stats.batches} batches, ${stats.events} events, every signature verified, ${stats.duplicates} re-sent batches dropped`);
+  console.log("\nflag             variation    sent   received");
+  for (const [flag, variations] of Object.entries(summary.perFlag)) {
+    for (const [variation, count] of Object.entries(variations)) {
+      console.log(`${flag.padEnd(16)} ${variation.padEnd(10)} ${String(count).padStart(6)} ${String(stats.flags[flag]?.[variation] ?? 0).padStart(10)}`);
+    }
+  }
+  if (stats.events !== summary.evaluations) throw new Error(`sent ${summary.evaluations} events but the receiver has ${stats.events}`);
+  console.log(`\nall ${stats.events} events arrived exactly once.`);
+
+  // Three requests a receiver must refuse. The first is a real signed request, as the exporter sends it.
+  const body = JSON.stringify({ meta: { hostname: "demo" }, events: [{ kind: "feature", userKey: "u", creationDate: Math.floor(Date.now() / 1000), key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
+  const signedHeaders = async (key, payload) => {
+    const id = randomUUID();
+    const timestamp = Math.floor(Date.now() / 1000);
+    return {
+      "content-type": "application/json",
+      "x-hub-signature-256": await signPayload({ secret: key, body: payload }),
+      "webhook-id": id,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body: payload }),
+    };
+  };
+  const post = async (headers, payload) => {
+    const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body: payload });
+    const answer = await response.json();
+    return `${response.status} ${answer.code ?? "accepted"}`;
+  };
+  const captured = await signedHeaders(secret, body);
+  console.log("\nattacks");
+  console.log(`  a genuine signed request          -> ${await post(captured, body)}`);
+  console.log(`  the same request, replayed        -> ${await post(captured, body)}`);
+  console.log(`  its body tampered with            -> ${await post(captured, body.replace("enabled", "disabled"))}`);
+  console.log(`  signed with a wrong secret        -> ${await post(await signedHeaders("not-the-secret", body), body)}`);
+} finally {
+  stopAll();
+  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined)));
+}

@@ -1,0 +1,122 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { signPayload, signStandardWebhook, type WebhookVerificationError } from "@org/webhook-verify";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createReceiverApp } from "../src/app.js";
+import type { ReceiverStats } from "../src/event-store.js";
+
+const secret = "e2e-secret";
+const refused: WebhookVerificationError[] = [];
+const app = createReceiverApp({ secret, onRefused: (error) => refused.push(error) });
+let server: Server;
+let baseUrl: string;
+
+interface SenderSummary {
+  evaluations: number;
+  perFlag: Record<string, Record<string, number>>;
+  stats: { dropped: number; pending: number };
+}
+
+beforeAll(async () => {
+  server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  baseUrl = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function stats(): Promise<ReceiverStats> {
+  return (await fetch(`${baseUrl}/stats`)).json() as Promise<ReceiverStats>;
+}
+
+/** Runs the sender example as its own process, as a user would. */
+async function runSender(env: Record<string, string>): Promise<SenderSummary> {
+  const main = createRequire(import.meta.url).resolve("@examples/sender/package.json").replace("package.json", "dist/main.js");
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  expect(code).toBe(0);
+  return (JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { summary: SenderSummary }).summary;
+}
+
+async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
+  const id = randomUUID();
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    "content-type": "application/json",
+    "x-hub-signature-256": await signPayload({ secret: key, body }),
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body }),
+  };
+}
+
+async function post(headers: Record<string, string>, body: string): Promise<{ status: number; code: unknown }> {
+  const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body });
+  return { status: response.status, code: ((await response.json()) as { code?: unknown }).code };
+}
+
+describe("sender -> Express receiver", () => {
+  it("delivers every evaluation exactly once, verified, with matching counts per flag and variation", async () => {
+    const summary = await runSender({
+      WEBHOOK_URL: `${baseUrl}/webhook`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "2000", EVALUATIONS_PER_SECOND: "3000", USERS: "1500",
+    });
+    const received = await stats();
+    expect(summary.evaluations).toBeGreaterThan(1000);
+    expect(summary.stats).toMatchObject({ dropped: 0, pending: 0 });
+    expect(received.events).toBe(summary.evaluations);
+    expect(received.duplicates).toBe(0);
+    expect(received.flags).toEqual(summary.perFlag);
+    expect(refused).toEqual([]);
+  });
+
+  it("refuses a replayed request (409), a tampered body (401) and a wrong secret (401)", async () => {
+    const body = JSON.stringify({ meta: { hostname: "e2e" }, events: [{ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
+    const before = await stats();
+    const genuine = await signedHeaders(secret, body);
+    expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
+    expect(await post(genuine, body)).toEqual({ status: 409, code: "ERR_REPLAYED" });
+    expect(await post(genuine, body.replace("enabled", "disabled"))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+    expect(await post(await signedHeaders("wrong", body), body)).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+    expect((await stats()).events).toBe(before.events + 1);
+  });
+});
+
+describe("the live page in headless Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it("shows the same counts as /stats, a row and a bar per variation", async () => {
+    const page = await browser.newPage();
+    await page.goto(baseUrl);
+    const expected = await stats();
+    await page.waitForFunction((events) => document.body.dataset.events === String(events), expected.events);
+    const rows = await page.$$eval("#rows tr", (trs) =>
+      trs.map((tr) => ({ flag: tr.dataset.flag, variation: tr.dataset.variation, count: Number(tr.querySelector(".count")?.textContent), bar: tr.querySelector(".bar") !== null })),
+    );
+    const shown: Record<string, Record<string, number>> = {};
+    for (const row of rows) {
+      expect(row.bar).toBe(true);
+      (shown[row.flag ?? ""] ??= {})[row.variation ?? ""] = row.count;
+    }
+    expect(shown).toEqual(expected.flags);
+    if (process.env.SCREENSHOT_PATH !== undefined) await page.screenshot({ path: process.env.SCREENSHOT_PATH, fullPage: true });
+    await page.close();
+  });
+});
