@@ -1,0 +1,105 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { createRequire } from "node:module";
+import { signPayload, signStandardWebhook } from "@org/webhook-verify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const secret = "next-e2e-secret";
+const appDir = new URL("..", import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const nextBin = require.resolve("next/dist/bin/next");
+let server: ChildProcess;
+let baseUrl: string;
+
+interface Stats {
+  events: number;
+  duplicates: number;
+  flags: Record<string, Record<string, number>>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+beforeAll(async () => {
+  // `next build` normally ran already (turbo builds before testing); a bare `vitest run` builds here.
+  if (!existsSync(`${appDir}.next/BUILD_ID`)) execFileSync(process.execPath, [nextBin, "build"], { cwd: appDir, stdio: "inherit" });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${String(port)}`;
+  server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: appDir,
+    env: { ...process.env, WEBHOOK_SECRET: secret, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  for (let waited = 0; ; waited += 100) {
+    if (waited > 60_000) throw new Error("next start did not answer");
+    const up = await fetch(`${baseUrl}/api/webhook`).then((response) => response.ok, () => false);
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+});
+afterAll(async () => {
+  server.kill("SIGTERM");
+  if (server.exitCode === null) await once(server, "exit");
+});
+
+async function runSender(url: string): Promise<{ evaluations: number; perFlag: Record<string, Record<string, number>>; stats: { dropped: number } }> {
+  const main = require.resolve("@examples/sender/package.json").replace("package.json", "dist/main.js");
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, WEBHOOK_URL: url, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "1500", EVALUATIONS_PER_SECOND: "2000" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  expect(code).toBe(0);
+  return (JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { summary: Awaited<ReturnType<typeof runSender>> }).summary;
+}
+
+async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
+  const id = randomUUID();
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    "content-type": "application/json",
+    "x-hub-signature-256": await signPayload({ secret: key, body }),
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body }),
+  };
+}
+
+describe.each([
+  ["App Router, Node.js runtime", "/api/webhook"],
+  ["App Router, Edge runtime", "/api/webhook-edge"],
+  ["Pages Router", "/api/webhook-pages"],
+])("sender -> Next.js (%s)", (_name, path) => {
+  it("delivers every evaluation exactly once, verified, with the sender's counts", async () => {
+    const summary = await runSender(`${baseUrl}${path}`);
+    const stats = (await (await fetch(`${baseUrl}${path}`)).json()) as Stats;
+    expect(summary.stats.dropped).toBe(0);
+    expect(stats.events).toBe(summary.evaluations);
+    expect(stats.duplicates).toBe(0);
+    expect(stats.flags).toEqual(summary.perFlag);
+  });
+
+  it("refuses a replayed request (409), a tampered body (401) and a wrong secret (401)", async () => {
+    const body = JSON.stringify({ meta: { hostname: "e2e" }, events: [{ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key: "k", variation: "v", value: 1, default: false, version: "", source: "SERVER" }] });
+    const post = async (headers: Record<string, string>, payload: string) => {
+      const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: payload });
+      return { status: response.status, code: ((await response.json()) as { code?: string }).code };
+    };
+    const genuine = await signedHeaders(secret, body);
+    expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
+    expect(await post(genuine, body)).toEqual({ status: 409, code: "ERR_REPLAYED" });
+    expect(await post(genuine, body.replace('"v"', '"w"'))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+    expect(await post(await signedHeaders("wrong", body), body)).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+  });
+});
