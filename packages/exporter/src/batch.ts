@@ -36,16 +36,20 @@ export interface CutResult {
   unserializable: number;
   /** Ids of batches holding one event larger than `maxBytes` on its own (sent alone, reported). */
   oversized: string[];
+  /** With `holdBackTail`: the events of the last, unfilled batch, to be cut again with the next events. */
+  tail: WebhookEvent[];
 }
 
 /** Accumulates serialized events into batches within the limits. */
 function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBytes: number }, newId: () => string) {
   const prefix = envelopePrefix(metaJson);
   const envelopeBytes = Buffer.byteLength(prefix) + SUFFIX.length;
-  const result: CutResult = { batches: [], unserializable: 0, oversized: [] };
+  const result: CutResult = { batches: [], unserializable: 0, oversized: [], tail: [] };
   let parts: string[] = [];
   let count = 0;
   let bytes = envelopeBytes;
+  // The events in the batch being filled, in case it is held back as the tail.
+  let members: WebhookEvent[] = [];
 
   const seal = () => {
     if (count === 0) return;
@@ -63,27 +67,36 @@ function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBy
     parts = [];
     count = 0;
     bytes = envelopeBytes;
+    members = [];
+  };
+  const holdBack = () => {
+    result.tail = members;
   };
   const fits = (moreEvents: number, moreBytes: number) =>
     count + moreEvents <= limits.maxEvents && bytes + (count === 0 ? 0 : 1) + moreBytes <= limits.maxBytes;
-  const append = (json: string, jsonBytes: number, events: number) => {
+  const append = (json: string, jsonBytes: number, events: readonly WebhookEvent[]) => {
     bytes += (count === 0 ? 0 : 1) + jsonBytes;
-    count += events;
+    count += events.length;
     parts.push(json);
+    members.push(...events);
   };
-  return { result, seal, fits, append, isEmpty: () => count === 0 };
+  /** A batch that cannot take one more event is full: seal it now rather than hold it back. */
+  const isFull = () => count >= limits.maxEvents;
+  return { result, seal, holdBack, fits, append, isFull, isEmpty: () => count === 0 };
 }
 
 /**
  * Cuts events into batches of at most `maxEvents` events and `maxBytes` body bytes, measured on the
  * real serialized bytes (an event larger than `maxBytes` goes alone). Yields to the event loop
- * between slices.
+ * between slices. With `holdBackTail`, the last batch, unless full, is returned as events instead, so
+ * that cutting in chunks does not leave a small batch at the end of every chunk.
  */
 export async function cutBatches(
   events: readonly WebhookEvent[],
   metaJson: string,
   limits: { maxEvents: number; maxBytes: number },
   newId: () => string,
+  options: { holdBackTail?: boolean } = {},
 ): Promise<CutResult> {
   const builder = createBatchBuilder(metaJson, limits, newId);
   for (let start = 0; start < events.length; start += EVENTS_PER_SLICE) {
@@ -97,7 +110,7 @@ export async function cutBatches(
     }
     const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json);
     if (json !== undefined && builder.fits(slice.length, jsonBytes)) {
-      builder.append(json, jsonBytes, slice.length);
+      builder.append(json, jsonBytes, slice);
       continue;
     }
     // The slice straddles a limit (or holds a bad event): place its events one by one.
@@ -111,10 +124,11 @@ export async function cutBatches(
       }
       const oneBytes = Buffer.byteLength(one);
       if (!builder.isEmpty() && !builder.fits(1, oneBytes)) builder.seal();
-      builder.append(one, oneBytes, 1);
+      builder.append(one, oneBytes, [event]);
     }
   }
-  builder.seal();
+  if (options.holdBackTail === true && !builder.isFull()) builder.holdBack();
+  else builder.seal();
   return builder.result;
 }
 

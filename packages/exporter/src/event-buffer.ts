@@ -12,9 +12,12 @@ export interface EventBuffer {
   readonly pendingCount: number;
   /** Batches waiting, oldest first. */
   readonly batchCount: number;
-  push(event: WebhookEvent): void;
-  /** Removes and returns every open event, oldest first, for cutting. */
-  takeOpen(): WebhookEvent[];
+  /** Appends an event; returns how many events are now open (not yet cut). */
+  push(event: WebhookEvent): number;
+  /** Removes and returns the oldest open events (all of them, or at most `max`), for cutting. */
+  takeOpen(max?: number): WebhookEvent[];
+  /** Puts events back in front of the open ones (a cut's unfilled tail), order kept. */
+  returnOpen(events: readonly WebhookEvent[]): void;
   /** Adds batches behind those already waiting (`front`: before them, for spooled batches read at start). */
   addBatches(batches: readonly Batch[], position?: "back" | "front"): void;
   firstBatch(): Batch | undefined;
@@ -53,13 +56,23 @@ export function createEventBuffer(): EventBuffer {
       return batches.length;
     },
     push(event) {
-      open.push(event);
+      return open.push(event) - openHead;
     },
-    takeOpen() {
+    takeOpen(max = Infinity) {
+      if (max < openCount()) {
+        const taken = open.slice(openHead, openHead + max);
+        openHead += max;
+        return taken;
+      }
       const taken = openHead === 0 ? open : open.slice(openHead);
       open = [];
       openHead = 0;
       return taken;
+    },
+    returnOpen(events) {
+      if (events.length === 0) return;
+      open = [...events, ...open.slice(openHead)];
+      openHead = 0;
     },
     addBatches(added, position = "back") {
       batches = position === "back" ? [...batches, ...added] : [...added, ...batches];

@@ -87,7 +87,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   let closed = false;
   let closePromise: Promise<FlushResult> | undefined;
   let overflowWarned = false;
-  let cutting: Promise<void> = Promise.resolve();
+  let cutting: Promise<unknown> = Promise.resolve();
   let spilling: Promise<void> | undefined;
 
   function drop(count: number, reason: DropReason): void {
@@ -98,17 +98,24 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
 
   const inMemory = () => buffer.pendingCount - (keeper?.diskOnlyEvents ?? 0);
 
-  /** Cuts the open events into batches; cuts run one after another so batches keep the events' order. */
-  function cutOpenEvents(): Promise<void> {
-    cutting = cutting.then(async () => {
-      if (buffer.openCount === 0) return;
+  /**
+   * Cuts the oldest open events (all, or `max`) into batches. Cuts run one after another so batches keep
+   * the events' order. With `holdBackTail`, an unfilled last batch goes back to the open events, and
+   * the promise resolves how many.
+   */
+  function cutOpenEvents(max = Infinity, holdBackTail = false): Promise<number> {
+    const run = cutting.then(async () => {
+      if (buffer.openCount === 0 || max <= 0) return 0;
       const limits = { maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes };
-      const cut = await cutBatches(buffer.takeOpen(), metaJson, limits, randomUUID);
+      const cut = await cutBatches(buffer.takeOpen(max), metaJson, limits, randomUUID, { holdBackTail });
       buffer.addBatches(cut.batches);
+      buffer.returnOpen(cut.tail);
       drop(cut.unserializable, "unserializable");
       for (const id of cut.oversized) observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id });
+      return cut.tail.length;
     });
-    return cutting;
+    cutting = run.then(() => undefined);
+    return run;
   }
 
   /** Writes what waits to the spool and frees memory down to the bound (a no-op without a spool). */
@@ -129,22 +136,43 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     lastSuccessAt = Date.now();
   }
 
-  /** One flush: cut what waits, then send batches oldest first until one fails. */
+  /**
+   * One flush: sends the batches waiting and the events open when it began, oldest first, until one
+   * fails. The next batch is cut while the current one is on the wire (serializing overlaps the
+   * network); events added meanwhile wait for the next flush, so a flush under load still ends.
+   */
   async function deliver(): Promise<FlushResult> {
     await restored;
     const sentBefore = counters.sent;
     let failed = 0;
-    await cutOpenEvents();
-    for (let batch = buffer.firstBatch(); batch !== undefined && !closing.signal.aborted; batch = buffer.firstBatch()) {
+    let toCut = buffer.openCount;
+    const cutNext = async () => {
+      const count = Math.min(toCut, options.maxEventInMemory);
+      toCut -= count;
+      // Hold the unfilled tail back for the next chunk, except at the end: it must go in this flush.
+      toCut += await cutOpenEvents(count, toCut > 0);
+    };
+    await cutNext();
+    while (!closing.signal.aborted) {
+      const batch = buffer.firstBatch();
+      if (batch === undefined) {
+        if (toCut > 0 && buffer.openCount > 0) {
+          await cutNext();
+          continue;
+        }
+        break;
+      }
       if (!(await keeper?.ensureBody(batch) ?? true) || batch.body === undefined) {
         buffer.shiftBatch();
         drop(batch.count, "spool-torn");
         continue;
       }
       inFlight = batch;
+      const nextCut = toCut > 0 ? cutNext() : undefined;
       const verdict = await sender.attempt(batch as Batch & { body: Buffer }).finally(() => {
         inFlight = undefined;
       });
+      await nextCut;
       if (verdict.kind === "delivered") onDelivered(batch);
       else if (verdict.kind === "split") {
         buffer.shiftBatch();
@@ -251,12 +279,14 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
 
   const exporter: WebhookExporter = {
     add(event) {
+      // The hot path: a few comparisons and one array push.
       if (closed) throw new WebhookExporterError("ERR_WEBHOOK_CLOSED", "add() after close(): the exporter no longer accepts events");
-      checkEvent(event);
-      buffer.push(event);
+      if ((event as { kind?: unknown } | null)?.kind !== options.eventType || options.validateEvents) checkEvent(event);
+      const open = buffer.push(event);
       counters.added += 1;
-      if (inMemory() > options.maxBufferedEvents) enforceMemoryBound();
-      if (buffer.openCount >= options.maxEventInMemory) startBackgroundFlush();
+      if (open >= options.maxEventInMemory) startBackgroundFlush();
+      // Open events alone stay under the bound (maxEventInMemory <= maxBufferedEvents): only waiting batches can push past it.
+      if ((open >= options.maxEventInMemory || buffer.batchCount > 0) && inMemory() > options.maxBufferedEvents) enforceMemoryBound();
     },
     flush() {
       return closePromise ?? scheduler.run();

@@ -1,0 +1,84 @@
+// exporter.add, exporter.heap-per-event, exporter.end-to-end, exporter.loop-stall.
+import { createHmac } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { medianMs, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { createWebhookExporter } from "../dist/index.js";
+import { endToEnd, startVerifyingReceiver } from "./end-to-end.mjs";
+
+const gc = globalThis.gc ?? (() => undefined);
+const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBufferedEvents: Infinity, validateEvents: false };
+
+// exporter.add: 1,000,000 add() calls against pushing the same objects into an array. Timed by hand,
+// so that each exporter's close() (which serializes what it holds) runs outside the timed region.
+{
+  const events = Array.from({ length: 1_000_000 }, (_, index) => sampleFeatureEvent(index));
+  const rounds = { array: [], exporter: [] };
+  for (let round = 0; round < 7; round++) {
+    let started = performance.now();
+    const sink = [];
+    for (const event of events) sink.push(event);
+    rounds.array.push(performance.now() - started);
+    const exporter = createWebhookExporter({ endpointUrl: "http://127.0.0.1:9/unused", ...quiet, closeTimeout: 1 });
+    started = performance.now();
+    for (const event of events) exporter.add(event);
+    rounds.exporter.push(performance.now() - started);
+    await exporter.close();
+  }
+  const ns = (name) => (rounds[name].sort((a, b) => a - b)[3] * 1e6) / events.length;
+  record({ name: "exporter.add", unit: "ns/event", median: ns("exporter"), baseline: ns("array"), goal: { max: 2 } });
+}
+
+// exporter.heap-per-event: what holding 100,000 events costs in the exporter, against an array of them.
+{
+  const heapOf = async (hold) => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = hold(Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index)));
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    await kept.release?.();
+    return (after - before) / 100_000;
+  };
+  const samples = { array: [], exporter: [] };
+  for (let round = 0; round < 5; round++) {
+    samples.array.push(await heapOf((events) => ({ events })));
+    samples.exporter.push(await heapOf((events) => {
+      const exporter = createWebhookExporter({ endpointUrl: "http://127.0.0.1:9/unused", ...quiet, closeTimeout: 1 });
+      for (const event of events) exporter.add(event);
+      return { release: () => exporter.close() };
+    }));
+  }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  record({ name: "exporter.heap-per-event", unit: "bytes", median: median(samples.exporter), baseline: median(samples.array), goal: { max: 1.1 }, details: { gcExposed: globalThis.gc !== undefined } });
+}
+
+{
+  const runs = [];
+  for (let round = 0; round < 3; round++) runs.push(await endToEnd({ total: 200_000, batchSize: 10_000 }));
+  const median = (key) => runs.map((run) => run[key]).sort((a, b) => a - b)[1];
+  const rate = median("exporterRate");
+  record({ name: "exporter.end-to-end", unit: "events/s", median: rate, baseline: median("loopRate"), goal: { min: 0.9 } });
+  record({ name: "exporter.end-to-end.absolute", unit: "events/s", median: rate, baseline: 300_000, goal: { min: 1 }, details: { note: "baseline is the 300,000 events/s floor" } });
+}
+
+// exporter.loop-stall: the longest event-loop stall while 100,000 waiting events are flushed.
+{
+  const receiver = await startVerifyingReceiver("bench");
+  const stalls = [];
+  for (let round = 0; round < 3; round++) {
+    const exporter = createWebhookExporter({ endpointUrl: receiver.url, secret: "bench", ...quiet });
+    for (let index = 0; index < 100_000; index++) exporter.add(sampleFeatureEvent(index));
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    histogram.enable();
+    await exporter.flush();
+    histogram.disable();
+    stalls.push(histogram.max / 1e6);
+    await exporter.close();
+  }
+  // The baseline: one JSON.stringify + HMAC of the same 100,000 events, the stall a one-shot flush causes.
+  const events = Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index));
+  const oneShot = await medianMs({ oneShot: () => createHmac("sha256", "bench").update(JSON.stringify({ meta: {}, events })).digest() }, { iterations: 5 });
+  stalls.sort((a, b) => a - b);
+  record({ name: "exporter.loop-stall", unit: "ms", median: stalls[1], baseline: 20, goal: { max: 1 }, details: { note: "baseline is the 20 ms budget", oneShotStallMs: oneShot.oneShot.median } });
+  await receiver.close();
+}
