@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { FeatureEvent, TrackingEvent, WebhookEvent } from "@org/webhook-types";
+import type { WebhookEvent } from "@org/webhook-types";
+import { awkwardFeatureEvent as featureEvent, awkwardTrackingEvent as trackingEvent } from "../../../fixtures/awkward-events.mjs";
 import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
 import { compareUtf8, serializeEvent, serializeEvents, serializeMeta, writeValue } from "../src/serializer.js";
 
@@ -43,46 +44,6 @@ function goEvent(event: WebhookEvent): string {
   const present = fields.filter(([key, value]) => !((key === "contextKind" || key === "metadata") && (value === undefined || value === "" || (typeof value === "object" && value !== null && Object.keys(value).length === 0))));
   return `{${present.map(([key, value]) => `"${key}":${goValue(value)}`).join(",")}}`;
 }
-
-const awkwardString = fc.oneof(
-  fc.string({ unit: "binary" }),
-  fc.constantFrom("<script>&amp;</script>", "\u2028\u2029", "\b\f\n\r\t\u0000\u001f", "\\b\\f", "\ud800", "\udfff x", "😀", "\uffff", "é"),
-);
-const jsonValue = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: "small" },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    awkwardString,
-    fc.array(tie("value"), { maxLength: 3 }),
-    fc.dictionary(fc.oneof(awkwardString, fc.constantFrom("2", "10", "a", "B", "\u{10000}", "\uffff")), tie("value"), { maxKeys: 4 }),
-  ),
-})).value;
-const objectValue = fc.dictionary(fc.oneof(awkwardString, fc.constantFrom("2", "10", "z", "a")), jsonValue, { maxKeys: 4 });
-
-const featureEvent = fc.record({
-  kind: fc.constant("feature" as const),
-  contextKind: fc.constantFrom("user", "anonymousUser", ""),
-  userKey: awkwardString,
-  creationDate: fc.integer({ min: 0, max: 99_999_999_999 }),
-  key: awkwardString,
-  variation: awkwardString,
-  value: jsonValue,
-  default: fc.boolean(),
-  version: fc.constantFrom("", "1", "v<2>"),
-  source: fc.constantFrom("SERVER", "PROVIDER_CACHE"),
-  metadata: objectValue,
-}) satisfies fc.Arbitrary<FeatureEvent>;
-const trackingEvent = fc.record({
-  kind: fc.constant("tracking" as const),
-  userKey: awkwardString,
-  creationDate: fc.integer({ min: 0, max: 99_999_999_999 }),
-  key: awkwardString,
-  evaluationContext: fc.option(objectValue, { nil: null }),
-  trackingEventDetails: fc.option(objectValue, { nil: null }),
-}) satisfies fc.Arbitrary<TrackingEvent>;
 
 describe("serializeEvent", () => {
   it("writes GO Feature Flag's own payload byte for byte", () => {

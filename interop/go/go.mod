@@ -1,0 +1,3 @@
+module github.com/org/webhook-exporter/interop
+
+go 1.22
