@@ -1,26 +1,19 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { signPayload, signStandardWebhook, type WebhookVerificationError } from "@org/webhook-verify";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../src/app.js";
 import type { ReceiverStats } from "../src/event-store.js";
+import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
 
 const secret = "e2e-secret";
 const refused: WebhookVerificationError[] = [];
 const app = createReceiverApp({ secret, onRefused: (error) => refused.push(error) });
 let server: Server;
 let baseUrl: string;
-
-interface SenderSummary {
-  evaluations: number;
-  perFlag: Record<string, Record<string, number>>;
-  stats: { dropped: number; pending: number };
-}
 
 beforeAll(async () => {
   server = app.listen(0, "127.0.0.1");
@@ -34,17 +27,6 @@ afterAll(async () => {
 
 async function stats(): Promise<ReceiverStats> {
   return (await fetch(`${baseUrl}/stats`)).json() as Promise<ReceiverStats>;
-}
-
-/** Runs the sender example as its own process, as a user would. */
-async function runSender(env: Record<string, string>): Promise<SenderSummary> {
-  const main = createRequire(import.meta.url).resolve("@examples/sender/package.json").replace("package.json", "dist/main.js");
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  expect(code).toBe(0);
-  return (JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { summary: SenderSummary }).summary;
 }
 
 async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
@@ -66,7 +48,7 @@ async function post(headers: Record<string, string>, body: string): Promise<{ st
 
 describe("sender -> Express receiver", () => {
   it("delivers every evaluation exactly once, verified, with matching counts per flag and variation", async () => {
-    const summary = await runSender({
+    const summary = await runSenderProcess({
       WEBHOOK_URL: `${baseUrl}/webhook`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "2000", EVALUATIONS_PER_SECOND: "3000", USERS: "1500",
     });
     const received = await stats();

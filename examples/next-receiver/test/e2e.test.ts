@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { signPayload, signStandardWebhook } from "@org/webhook-verify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
 
 const secret = "next-e2e-secret";
 const appDir = new URL("..", import.meta.url).pathname;
@@ -51,19 +52,6 @@ afterAll(async () => {
   if (server.exitCode === null) await once(server, "exit");
 });
 
-async function runSender(url: string): Promise<{ evaluations: number; perFlag: Record<string, Record<string, number>>; stats: { dropped: number } }> {
-  const main = require.resolve("@examples/sender/package.json").replace("package.json", "dist/main.js");
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, WEBHOOK_URL: url, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "1500", EVALUATIONS_PER_SECOND: "2000" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  expect(code).toBe(0);
-  return (JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { summary: Awaited<ReturnType<typeof runSender>> }).summary;
-}
-
 async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
   const id = randomUUID();
   const timestamp = Math.floor(Date.now() / 1000);
@@ -82,7 +70,9 @@ describe.each([
   ["Pages Router", "/api/webhook-pages"],
 ])("sender -> Next.js (%s)", (_name, path) => {
   it("delivers every evaluation exactly once, verified, with the sender's counts", async () => {
-    const summary = await runSender(`${baseUrl}${path}`);
+    const summary = await runSenderProcess({
+      WEBHOOK_URL: `${baseUrl}${path}`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "1500", EVALUATIONS_PER_SECOND: "2000",
+    });
     const stats = (await (await fetch(`${baseUrl}${path}`)).json()) as Stats;
     expect(summary.stats.dropped).toBe(0);
     expect(stats.events).toBe(summary.evaluations);

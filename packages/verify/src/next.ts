@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
+import type { WebhookAdapterOptions } from "./adapter.js";
 import { createWebhookVerifier } from "./api-web.js";
 import { createFetchHandler, type FetchWebhookHandler } from "./fetch.js";
-import { releaseOnServerError, verifyNodeRequest } from "./node-request.js";
-import type { VerifiedWebhook } from "./webhook-verifier.js";
+import { createNodeAdapter, type NodeWebhookHandler } from "./node-request.js";
 
 // Everything here uses Web Crypto and no Node module at run time, so one import serves App Router
 // routes in the Node.js runtime and in the Edge runtime, and Pages Router API routes.
@@ -21,11 +20,7 @@ export function withWebhook<Context = unknown>(
 }
 
 /** What runs once a Pages Router request is verified. */
-export type PagesWebhookHandler = (
-  webhook: VerifiedWebhook,
-  req: IncomingMessage & { body?: unknown },
-  res: ServerResponse,
-) => void | Promise<void>;
+export type PagesWebhookHandler = NodeWebhookHandler<IncomingMessage & { body?: unknown }>;
 
 /**
  * Wraps a Pages Router API route (`pages/api/webhook.ts`). The route must also turn Next's body parser
@@ -37,14 +32,7 @@ export function withPagesWebhook(
   options: WebhookAdapterOptions,
   handler: PagesWebhookHandler,
 ): (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => Promise<void> {
-  const { verifierOptions, onError } = splitAdapterOptions(options);
-  const verifier = createWebhookVerifier(verifierOptions);
-  return async (req, res) => {
-    const webhook = await verifyNodeRequest(verifier, req, res, onError);
-    if (webhook === undefined) return;
-    releaseOnServerError(verifier, webhook, res);
-    await handler(webhook, req, res);
-  };
+  return createNodeAdapter(createWebhookVerifier, options, handler);
 }
 
 export type { FetchWebhookHandler } from "./fetch.js";
