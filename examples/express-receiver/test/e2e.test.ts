@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../src/app.js";
 import type { ReceiverStats } from "../src/event-store.js";
 import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
+import { chromiumPath, hasChromium, missingOutsideCi } from "../../../fixtures/system-tools.mjs";
 
 const secret = "e2e-secret";
 const refused: WebhookVerificationError[] = [];
@@ -72,11 +73,11 @@ describe("sender -> Express receiver", () => {
   });
 });
 
-describe("the live page in headless Chromium", () => {
+describe.skipIf(missingOutsideCi("chromium", hasChromium))("the live page in headless Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: chromiumPath,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
   });
