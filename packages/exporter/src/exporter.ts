@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { parseEvent, WebhookValidationError, type WebhookEvent } from "@org/webhook-types";
 import { cutBatches, splitBatch, type Batch } from "./batch.js";
 import { createBatchSender } from "./batch-sender.js";
-import { describeReceived, WebhookExporterError } from "./errors.js";
+import { checkEvent } from "./check-event.js";
+import { WebhookExporterError } from "./errors.js";
+import type { FlushResult, WebhookExporter } from "./exporter-api.js";
 import { createEventBuffer } from "./event-buffer.js";
 import { createFlushScheduler } from "./flush-scheduler.js";
 import { createObserver, type DropReason } from "./observer.js";
@@ -12,54 +13,6 @@ import { serializeMeta } from "./serializer.js";
 import { handleTerminationSignals } from "./signals.js";
 import { createSpoolKeeper } from "./spool-keeper.js";
 import { createTransport } from "./transport.js";
-
-/** What a flush did. */
-export interface FlushResult {
-  /** Events delivered by this flush. */
-  sent: number;
-  /** Events in batches whose attempt failed in this flush (kept, to be retried). */
-  failed: number;
-  /** Events still waiting after it (in memory or spooled). */
-  pending: number;
-}
-
-/** Counters since the exporter was created. */
-export interface ExporterStats {
-  added: number;
-  sent: number;
-  /** Failed delivery attempts (one batch retried three times counts three). */
-  failedAttempts: number;
-  /** Events waiting, in memory or spooled. */
-  pending: number;
-  /** Events waiting in memory. */
-  inMemory: number;
-  dropped: number;
-  batchesSent: number;
-  /** The last delivery error (its message carries no secret), or `undefined`. */
-  lastError: WebhookExporterError | undefined;
-  /** When a batch was last delivered (ms since epoch), or `undefined`. */
-  lastSuccessAt: number | undefined;
-}
-
-/** The exporter: `add` events, and they are delivered. */
-export interface WebhookExporter extends AsyncDisposable {
-  /**
-   * Queues one event: synchronous, O(1), no I/O. Never throws because of delivery.
-   * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` for an event of the other kind (or, with
-   * `validateEvents`, an invalid one); `ERR_WEBHOOK_CLOSED` after `close()`.
-   */
-  add(event: WebhookEvent): void;
-  /** Sends everything waiting now; resolves when it was sent or failed (failures are kept). Never rejects. */
-  flush(): Promise<FlushResult>;
-  /**
-   * Stops the timer, refuses new events, flushes one last time within `closeTimeout`, and spools what is
-   * left (without a spool, reports it to `onDrop`). Idempotent: every call returns the same promise.
-   */
-  close(): Promise<FlushResult>;
-  stats(): ExporterStats;
-  /** The one kind of event this exporter carries. */
-  readonly eventType: "feature" | "tracking";
-}
 
 /**
  * Creates an exporter. Options are checked here, once.
@@ -232,20 +185,6 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     drop(evicted.batches.reduce((sum, batch) => sum + batch.count, 0) + evicted.openEvents, "buffer-full");
   }
 
-  function checkEvent(event: WebhookEvent): void {
-    const kind = (event as { kind?: unknown } | null)?.kind;
-    if (kind !== options.eventType) {
-      throw new WebhookExporterError("ERR_WEBHOOK_EVENT", `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`);
-    }
-    if (!options.validateEvents) return;
-    try {
-      parseEvent(event);
-    } catch (error) {
-      if (!(error instanceof WebhookValidationError)) throw error;
-      throw new WebhookExporterError("ERR_WEBHOOK_EVENT", error.message, { cause: error, issues: error.issues });
-    }
-  }
-
   async function close(): Promise<FlushResult> {
     closed = true;
     scheduler.stop();
@@ -281,7 +220,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     add(event) {
       // The hot path: a few comparisons and one array push.
       if (closed) throw new WebhookExporterError("ERR_WEBHOOK_CLOSED", "add() after close(): the exporter no longer accepts events");
-      if ((event as { kind?: unknown } | null)?.kind !== options.eventType || options.validateEvents) checkEvent(event);
+      if ((event as { kind?: unknown } | null)?.kind !== options.eventType || options.validateEvents) checkEvent(event, options);
       const open = buffer.push(event);
       counters.added += 1;
       if (open >= options.maxEventInMemory) startBackgroundFlush();

@@ -1,4 +1,4 @@
-export type { ExporterStats, FlushResult, WebhookExporter } from "./exporter.js";
+export type { ExporterStats, FlushResult, WebhookExporter } from "./exporter-api.js";
 export { createWebhookExporter } from "./exporter.js";
 export type { SpoolOptions, WebhookExporterOptions } from "./options.js";
 export { DEFAULTS } from "./options.js";

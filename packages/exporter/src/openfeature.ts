@@ -8,7 +8,7 @@ import type {
   TrackingEventDetails,
 } from "@openfeature/server-sdk";
 import type { FeatureEvent, TrackingEvent } from "@org/webhook-types";
-import type { WebhookExporter } from "./exporter.js";
+import type { WebhookExporter } from "./exporter-api.js";
 
 /** Options of {@link createWebhookExporterHook}. */
 export interface WebhookExporterHookOptions {

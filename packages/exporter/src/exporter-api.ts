@@ -1,0 +1,50 @@
+import type { WebhookEvent } from "@org/webhook-types";
+import type { WebhookExporterError } from "./errors.js";
+
+/** What a flush did. */
+export interface FlushResult {
+  /** Events delivered by this flush. */
+  sent: number;
+  /** Events in batches whose attempt failed in this flush (kept, to be retried). */
+  failed: number;
+  /** Events still waiting after it (in memory or spooled). */
+  pending: number;
+}
+
+/** Counters since the exporter was created. */
+export interface ExporterStats {
+  added: number;
+  sent: number;
+  /** Failed delivery attempts (one batch retried three times counts three). */
+  failedAttempts: number;
+  /** Events waiting, in memory or spooled. */
+  pending: number;
+  /** Events waiting in memory. */
+  inMemory: number;
+  dropped: number;
+  batchesSent: number;
+  /** The last delivery error (its message carries no secret), or `undefined`. */
+  lastError: WebhookExporterError | undefined;
+  /** When a batch was last delivered (ms since epoch), or `undefined`. */
+  lastSuccessAt: number | undefined;
+}
+
+/** The exporter: `add` events, and they are delivered. */
+export interface WebhookExporter extends AsyncDisposable {
+  /**
+   * Queues one event: synchronous, O(1), no I/O. Never throws because of delivery.
+   * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` for an event of the other kind (or, with
+   * `validateEvents`, an invalid one); `ERR_WEBHOOK_CLOSED` after `close()`.
+   */
+  add(event: WebhookEvent): void;
+  /** Sends everything waiting now; resolves when it was sent or failed (failures are kept). Never rejects. */
+  flush(): Promise<FlushResult>;
+  /**
+   * Stops the timer, refuses new events, flushes one last time within `closeTimeout`, and spools what is
+   * left (without a spool, reports it to `onDrop`). Idempotent: every call returns the same promise.
+   */
+  close(): Promise<FlushResult>;
+  stats(): ExporterStats;
+  /** The one kind of event this exporter carries. */
+  readonly eventType: "feature" | "tracking";
+}
