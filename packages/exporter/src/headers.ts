@@ -36,8 +36,11 @@ export function resolveHeaders(headers: unknown): ReadonlyMap<string, readonly s
     const field = `headers[${JSON.stringify(name.slice(0, 40))}]`;
     if (!HEADER_NAME.test(name)) throw configError(field, "is not a valid header name");
     const lowerName = name.toLowerCase();
-    if (PROTECTED_HEADERS.has(lowerName)) throw configError(field, "is set by the exporter and cannot be overridden");
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+    // GO Feature Flag configs often repeat the JSON content type; that one value changes nothing, so a
+    // config block moves unchanged. Any other value would lie about the body, and is refused.
+    if (lowerName === "content-type" && values.every((value) => typeof value === "string" && value.trim().toLowerCase() === "application/json")) continue;
+    if (PROTECTED_HEADERS.has(lowerName)) throw configError(field, "is set by the exporter and cannot be overridden");
     for (const value of values) {
       if (typeof value !== "string") throw configError(field, "must be a string or a list of strings");
       if (FORBIDDEN_IN_VALUE.test(value)) throw configError(field, "must not contain CR, LF or other control characters");

@@ -63,6 +63,10 @@ describe("resolveOptions", () => {
     expect(fieldOf(options)).toBe(field);
   });
 
+  it("accepts a Content-Type of application/json from a GO Feature Flag config, and sends its own", () => {
+    expect(resolveOptions({ endpointUrl, headers: { "Content-Type": ["application/json"], "X-Env": "prod" } }).headers).toEqual(new Map([["x-env", ["prod"]]]));
+  });
+
   it("never puts a header value or the secret in the message", () => {
     expect(() => resolveOptions({ endpointUrl, secret: "s", headers: { "X-Token": "secret-token\n" } })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining("secret-token") as string }) as Error,
