@@ -1,8 +1,7 @@
 // `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then three attacks.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { randomUUID } from "node:crypto";
-import { signPayload, signStandardWebhook } from "@org/webhook-verify";
+import { signedHeaders } from "../fixtures/signed-request.mjs";
 import { root } from "./workspace.mjs";
 
 const secret = "demo-secret";
@@ -63,17 +62,6 @@ try {
 
   // Three requests a receiver must refuse. The first is a real signed request, as the exporter sends it.
   const body = JSON.stringify({ meta: { hostname: "demo" }, events: [{ kind: "feature", userKey: "u", creationDate: Math.floor(Date.now() / 1000), key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
-  const signedHeaders = async (key, payload) => {
-    const id = randomUUID();
-    const timestamp = Math.floor(Date.now() / 1000);
-    return {
-      "content-type": "application/json",
-      "x-hub-signature-256": await signPayload({ secret: key, body: payload }),
-      "webhook-id": id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body: payload }),
-    };
-  };
   const post = async (headers, payload) => {
     const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body: payload });
     const answer = await response.json();

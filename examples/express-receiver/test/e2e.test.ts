@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { signPayload, signStandardWebhook, type WebhookVerificationError } from "@org/webhook-verify";
+import type { WebhookVerificationError } from "@org/webhook-verify";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../src/app.js";
 import type { ReceiverStats } from "../src/event-store.js";
 import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
+import { signedHeaders } from "../../../fixtures/signed-request.mjs";
 import { chromiumPath, hasChromium, missingOutsideCi } from "../../../fixtures/system-tools.mjs";
 
 const secret = "e2e-secret";
@@ -28,18 +28,6 @@ afterAll(async () => {
 
 async function stats(): Promise<ReceiverStats> {
   return (await fetch(`${baseUrl}/stats`)).json() as Promise<ReceiverStats>;
-}
-
-async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
-  const id = randomUUID();
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    "content-type": "application/json",
-    "x-hub-signature-256": await signPayload({ secret: key, body }),
-    "webhook-id": id,
-    "webhook-timestamp": String(timestamp),
-    "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body }),
-  };
 }
 
 async function post(headers: Record<string, string>, body: string): Promise<{ status: number; code: unknown }> {

@@ -1,12 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
-import { signPayload, signStandardWebhook } from "@org/webhook-verify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../fixtures/free-port.mjs";
 import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
+import { signedHeaders } from "../../../fixtures/signed-request.mjs";
 
 const secret = "next-e2e-secret";
 const appDir = new URL("..", import.meta.url).pathname;
@@ -19,15 +18,6 @@ interface Stats {
   events: number;
   duplicates: number;
   flags: Record<string, Record<string, number>>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 beforeAll(async () => {
@@ -51,18 +41,6 @@ afterAll(async () => {
   server.kill("SIGTERM");
   if (server.exitCode === null) await once(server, "exit");
 });
-
-async function signedHeaders(key: string, body: string): Promise<Record<string, string>> {
-  const id = randomUUID();
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    "content-type": "application/json",
-    "x-hub-signature-256": await signPayload({ secret: key, body }),
-    "webhook-id": id,
-    "webhook-timestamp": String(timestamp),
-    "webhook-signature": await signStandardWebhook({ secret: key, id, timestamp, body }),
-  };
-}
 
 describe.each([
   ["App Router, Node.js runtime", "/api/webhook"],

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { freePort } from "../../../../fixtures/free-port.mjs";
 
 /** A real redis-server on 127.0.0.1, on a free port, without persistence; stop() ends it. */
 export interface RedisServer {
@@ -8,15 +8,6 @@ export interface RedisServer {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {

@@ -1,5 +1,5 @@
 import { gffTwoEventsBody, signatureVectors } from "../../../../fixtures/index.mjs";
-import { signStandardWebhook } from "../../src/index.js";
+import { signedHeaders as signedRequestHeaders } from "../../../../fixtures/signed-request.mjs";
 
 const vector = signatureVectors.find((candidate) => candidate.body.equals(gffTwoEventsBody));
 if (vector === undefined) throw new Error("the two-event vector is missing");
@@ -9,14 +9,8 @@ export const body = gffTwoEventsBody;
 export const hubHeaders: Record<string, string> = { "content-type": "application/json", "x-hub-signature-256": vector.signature };
 
 /** Hub headers plus Standard Webhooks headers for `id`, signed now. */
-export async function signedHeaders(id: string): Promise<Record<string, string>> {
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    ...hubHeaders,
-    "webhook-id": id,
-    "webhook-timestamp": String(timestamp),
-    "webhook-signature": await signStandardWebhook({ secret, id, timestamp, body }),
-  };
+export function signedHeaders(id: string): Promise<Record<string, string>> {
+  return signedRequestHeaders(secret, body, id);
 }
 
 /** POSTs and returns the status and parsed JSON answer. */
