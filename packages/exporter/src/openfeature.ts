@@ -13,14 +13,14 @@ import type { WebhookExporter } from "./exporter-api.js";
 /** Options of {@link createWebhookExporterHook}. */
 export interface WebhookExporterHookOptions {
   /** Which evaluations to export. @default every one */
-  shouldCollect?: (flagKey: string, context: Readonly<EvaluationContext>) => boolean;
+  shouldCollect?: ((flagKey: string, context: Readonly<EvaluationContext>) => boolean) | undefined;
   /** Added to every event as `metadata`. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /**
    * Called when the exporter refuses an event (after `close()`, or an invalid one while validating).
    * The evaluation itself is never affected: a hook that threw would turn it into an error.
    */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** The part of an exporter the OpenFeature integration uses. */

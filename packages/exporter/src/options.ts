@@ -9,7 +9,7 @@ export interface SpoolOptions {
   /** A directory of its own (one exporter per directory; a lock file enforces it). */
   dir: string;
   /** The most bytes the spool may hold; past it, its oldest batch is dropped and reported. @default 268435456 (256 MiB) */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 /** Options of `createWebhookExporter`. The first seven are GO Feature Flag's, with its names and defaults. */
@@ -17,35 +17,35 @@ export interface WebhookExporterOptions extends ObserverOptions {
   /** Where to POST (http or https). Required. */
   endpointUrl: string;
   /** Signs each body (`X-Hub-Signature-256`, `webhook-signature`); no signature headers when absent or empty. */
-  secret?: string;
+  secret?: string | undefined;
   /** Sent as `meta`; `hostname` is added from `os.hostname()` unless given. */
-  meta?: Readonly<Record<string, string>>;
+  meta?: Readonly<Record<string, string>> | undefined;
   /** Extra headers, one value or a list each. CR/LF refused; `Content-Type` and the signature headers cannot be replaced. */
-  headers?: HeaderValues;
+  headers?: HeaderValues | undefined;
   /** Milliseconds between flushes; 0 means the default. @default 60000 */
-  flushInterval?: number;
+  flushInterval?: number | undefined;
   /** A flush starts (in the background) once this many events wait; also the most events per request. 0 means the default. @default 100000 */
-  maxEventInMemory?: number;
+  maxEventInMemory?: number | undefined;
   /** The one kind of event this exporter carries. @default "feature" */
-  eventType?: "feature" | "tracking";
+  eventType?: "feature" | "tracking" | undefined;
   /** Milliseconds one request may take, in all. @default 10000 */
-  timeout?: number;
+  timeout?: number | undefined;
   /** An undici `Dispatcher` (a `ProxyAgent`, a `MockAgent`...); by default the exporter keeps one keep-alive pool of its own. */
-  dispatcher?: Dispatcher;
+  dispatcher?: Dispatcher | undefined;
   /** The most milliseconds `close()` spends on its final flush. @default 10000 */
-  closeTimeout?: number;
+  closeTimeout?: number | undefined;
   /** Check each event in `add()` and throw for an invalid one. @default process.env.NODE_ENV !== "production" */
-  validateEvents?: boolean;
+  validateEvents?: boolean | undefined;
   /** The most events kept in memory; past it the oldest go to the spool, or are dropped and reported. `Infinity` allowed. @default 10 * maxEventInMemory */
-  maxBufferedEvents?: number;
+  maxBufferedEvents?: number | undefined;
   /** The most body bytes per request, measured on the real serialized body. @default 5242880 (5 MiB) */
-  maxBatchBytes?: number;
+  maxBatchBytes?: number | undefined;
   /** First retry delay; doubles per failure (full jitter), capped at `flushInterval`. @default 1000 */
-  retryBaseDelayMs?: number;
+  retryBaseDelayMs?: number | undefined;
   /** Keep unsent batches on disk across failures and restarts. Off by default. */
-  spool?: SpoolOptions;
+  spool?: SpoolOptions | undefined;
   /** Close (and spool) on SIGTERM and SIGINT, then let the process exit as it would have. @default false */
-  handleSignals?: boolean;
+  handleSignals?: boolean | undefined;
 }
 
 /** The defaults, in one place. */
@@ -87,7 +87,7 @@ export interface ResolvedOptions extends ObserverOptions {
   readonly maxBufferedEvents: number;
   readonly maxBatchBytes: number;
   readonly retryBaseDelayMs: number;
-  readonly spool: Required<SpoolOptions> | undefined;
+  readonly spool: { dir: string; maxBytes: number } | undefined;
   readonly handleSignals: boolean;
 }
 
@@ -131,7 +131,7 @@ function optionalFunction(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "function") throw configError(field, "must be a function");
 }
 
-function resolveSpool(value: unknown): Required<SpoolOptions> | undefined {
+function resolveSpool(value: unknown): { dir: string; maxBytes: number } | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) throw configError("spool", "must be an object { dir, maxBytes? }");
   const { dir, maxBytes, ...rest } = value as Record<string, unknown>;

@@ -7,11 +7,11 @@ interface EventContextInit {
   /** The evaluation context's targeting key. */
   userKey: string;
   /** Sets `contextKind` to `"anonymousUser"` when true, `"user"` otherwise (unless `contextKind` is given). */
-  anonymous?: boolean;
+  anonymous?: boolean | undefined;
   /** Overrides the kind derived from `anonymous`; `""` omits the key. */
-  contextKind?: string;
+  contextKind?: string | undefined;
   /** Unix seconds. @default now */
-  creationDate?: number;
+  creationDate?: number | undefined;
 }
 
 /** Input of {@link createFeatureEvent}: the evaluation's facts; the contract's defaults fill the rest. */
@@ -19,17 +19,17 @@ export interface FeatureEventInit extends EventContextInit {
   /** The flag key. */
   key: string;
   /** The variation name. @default "SdkDefault" */
-  variation?: string;
+  variation?: string | undefined;
   /** The value served. @default null */
   value?: unknown;
   /** True when the evaluation failed and the default was served. @default false */
-  default?: boolean;
+  default?: boolean | undefined;
   /** The flag's version. @default "" */
-  version?: string;
+  version?: string | undefined;
   /** Where the evaluation happened. @default "SERVER" */
-  source?: string;
+  source?: string | undefined;
   /** Free per-event metadata; omitted from the event when empty. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
 }
 
 /** Input of {@link createTrackingEvent}. */
@@ -37,9 +37,9 @@ export interface TrackingEventInit extends EventContextInit {
   /** The tracking event's name. */
   key: string;
   /** The whole evaluation context. Its `anonymous: true` marks the context anonymous. @default null */
-  evaluationContext?: Record<string, unknown> | null;
+  evaluationContext?: Record<string, unknown> | null | undefined;
   /** The event's details. @default null */
-  trackingEventDetails?: Record<string, unknown> | null;
+  trackingEventDetails?: Record<string, unknown> | null | undefined;
 }
 
 function nowInUnixSeconds(): number {

@@ -6,7 +6,7 @@ import type { VerifiedWebhook, WebhookVerifier } from "./webhook-verifier.js";
 /** Options of every framework adapter: the verifier's, plus a hook to see refusals. */
 export interface WebhookAdapterOptions extends WebhookVerifierOptions {
   /** Called with each refused request's error (for logs and metrics); the answer is sent either way. */
-  onError?: (error: WebhookVerificationError) => void;
+  onError?: ((error: WebhookVerificationError) => void) | undefined;
 }
 
 /** Splits the adapter's own option from the verifier's, checking it. */

@@ -15,13 +15,13 @@ export interface WebhookVerifierOptions {
    * `webhook-signature` only (replay-proof). `"any"`: the strongest present.
    * @default "any"
    */
-  scheme?: SignatureScheme;
+  scheme?: SignatureScheme | undefined;
   /** How far `webhook-timestamp` may be from now, either way. @default 300 */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Refuses a `webhook-id` seen before; ids are kept for twice `toleranceSeconds`. */
-  replayStore?: ReplayStore;
+  replayStore?: ReplayStore | undefined;
   /** The largest body accepted, in bytes. @default 33554432 (32 MiB) */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
 }
 
 /** Options with defaults filled and secrets derived. */

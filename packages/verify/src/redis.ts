@@ -9,18 +9,18 @@ export type RedisClientLike =
 /** Options of {@link createRedisReplayStore}. */
 export interface RedisReplayStoreOptions {
   /** Key prefix, so several receivers can share a Redis. @default "webhook:replay:" */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long an id is remembered; overrides the verifier's (twice `toleranceSeconds`). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
   /**
    * When Redis cannot be reached: `false` (default) fails closed, the request is answered 503 and the
    * sender retries later; `true` fails open, the request is accepted without the replay check.
    */
-  failOpen?: boolean;
+  failOpen?: boolean | undefined;
   /** A Redis command that takes longer counts as unreachable (an offline client queues forever). @default 1000 */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Told of every Redis failure, open or closed. */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

@@ -17,9 +17,9 @@ export interface ReplayStore {
 /** Options of {@link createMemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
   /** The most ids kept; past it, the least recently recorded is forgotten. @default 10000 */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** The clock, in milliseconds (for tests). @default Date.now */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**
