@@ -63,7 +63,7 @@ export function createSpoolKeeper(
     async restore() {
       const { batches, torn } = await spool.load();
       if (torn > 0) observer.note("warn", `${torn} torn spool file(s) set aside as *.torn`, { dir: settings.dir });
-      const restored = batches.map((spooled): Batch => ({ id: spooled.id, body: spooled.body, count: spooled.count, attempts: 0, spoolFile: spooled.file }));
+      const restored = batches.map((spooled): Batch => ({ id: spooled.id, body: undefined, count: spooled.count, attempts: 0, spoolFile: spooled.file }));
       restored.forEach(markDiskOnly);
       buffer.addBatches(restored, "front");
       if (restored.length > 0) observer.note("info", `restored ${restored.length} spooled batch(es)`, { dir: settings.dir });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { WebhookExporterError } from "./errors.js";
 
@@ -10,7 +10,10 @@ import { WebhookExporterError } from "./errors.js";
  * fails its length or checksum and is set aside, never sent, never fatal.
  */
 export interface Spool {
-  /** Batches left by an earlier run, oldest first; bad files are set aside and counted in `torn`. */
+  /**
+   * Batches left by an earlier run, oldest first, checked but without their bodies (read back when their
+   * turn comes, so a full spool never sits in memory at once); bad files are set aside and counted in `torn`.
+   */
   load(): Promise<{ batches: SpooledBatch[]; torn: number }>;
   /** Writes a batch durably; returns its file name and the batches dropped to stay under `maxBytes`. */
   write(batch: { id: string; body: Buffer; count: number }): Promise<{ file: string; evicted: { file: string; count: number }[] }>;
@@ -24,7 +27,6 @@ export interface Spool {
 export interface SpooledBatch {
   id: string;
   count: number;
-  body: Buffer;
   file: string;
 }
 
@@ -82,7 +84,7 @@ function lock(dir: string): string {
   throw spoolError(`cannot take the spool lock in ${dir}`);
 }
 
-function parse(file: string, content: Buffer): SpooledBatch | undefined {
+function parse(file: string, content: Buffer): (SpooledBatch & { body: Buffer }) | undefined {
   const newline = content.indexOf(10);
   if (newline === -1) return undefined;
   let header: Header;
@@ -123,16 +125,16 @@ export function openSpool(dir: string, maxBytes: number): Spool {
       const batches: SpooledBatch[] = [];
       let torn = 0;
       for (const file of files) {
-        const batch = parse(file, await readFile(join(dir, file)));
+        const content = await readFile(join(dir, file));
+        const batch = parse(file, content);
         if (batch === undefined) {
           torn += 1;
           await setAside(file);
           continue;
         }
-        const bytes = (await stat(join(dir, file))).size;
-        sizes.set(file, { bytes, count: batch.count });
-        totalBytes += bytes;
-        batches.push(batch);
+        sizes.set(file, { bytes: content.length, count: batch.count });
+        totalBytes += content.length;
+        batches.push({ id: batch.id, count: batch.count, file });
       }
       return { batches, torn };
     },
