@@ -58,23 +58,33 @@ interface SignatureCheck {
   secretIndex: number;
 }
 
-async function checkHub(
-  computeHmac: ComputeHmac, options: ResolvedVerifierOptions, headers: HeaderSource, body: Uint8Array,
-): Promise<SignatureCheck> {
-  const digest = parseHubSignature(readHeader(headers, HUB_HEADER));
+/** The headers a check needs, read once per request. */
+interface SignatureHeaders {
+  hub: string | undefined;
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+}
+
+/** The keys of every secret, per scheme, derived once per verifier. */
+interface SchemeKeys {
+  hub: readonly Uint8Array[];
+  standard: readonly Uint8Array[];
+}
+
+async function checkHub(computeHmac: ComputeHmac, keys: SchemeKeys, headers: SignatureHeaders, body: Uint8Array): Promise<SignatureCheck> {
+  const digest = parseHubSignature(headers.hub);
   if (digest === undefined) fail("ERR_MALFORMED_SIGNATURE", "X-Hub-Signature-256 must be sha256= followed by 64 hex digits");
-  const keys = options.keys.map((key) => key.hub);
-  const secretIndex = await matchDigest(computeHmac, keys, [body], [digest]);
+  const secretIndex = await matchDigest(computeHmac, keys.hub, [body], [digest]);
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "X-Hub-Signature-256 does not match the body");
-  return { scheme: "hub", id: readHeader(headers, "webhook-id"), timestamp: undefined, secretIndex };
+  return { scheme: "hub", id: headers.id, timestamp: undefined, secretIndex };
 }
 
 async function checkStandard(
-  computeHmac: ComputeHmac, options: ResolvedVerifierOptions, headers: HeaderSource, body: Uint8Array,
+  computeHmac: ComputeHmac, keys: SchemeKeys, toleranceSeconds: number, headers: SignatureHeaders, body: Uint8Array,
 ): Promise<SignatureCheck> {
-  const id = readHeader(headers, "webhook-id");
-  const timestampText = readHeader(headers, "webhook-timestamp");
-  const digests = parseStandardSignatures(readHeader(headers, "webhook-signature"));
+  const { id, timestamp: timestampText } = headers;
+  const digests = parseStandardSignatures(headers.signature);
   if (id === undefined || id === "" || id.length > MAX_ID_LENGTH || id.includes(".")) {
     fail("ERR_MALFORMED_SIGNATURE", "webhook-id must be 1 to 256 characters without a dot");
   }
@@ -84,26 +94,31 @@ async function checkStandard(
   if (digests === undefined) fail("ERR_MALFORMED_SIGNATURE", "webhook-signature must list v1,<base64> signatures");
   const timestamp = Number(timestampText);
   const skew = Math.abs(Date.now() / 1000 - timestamp);
-  if (skew > options.toleranceSeconds) {
-    fail("ERR_TIMESTAMP_OUT_OF_RANGE", `webhook-timestamp is more than ${options.toleranceSeconds} s away from now`);
+  if (skew > toleranceSeconds) {
+    fail("ERR_TIMESTAMP_OUT_OF_RANGE", `webhook-timestamp is more than ${toleranceSeconds} s away from now`);
   }
-  const keys = options.keys.map((key) => key.standard);
-  const secretIndex = await matchDigest(computeHmac, keys, [utf8Bytes(`${id}.${timestampText}.`), body], digests);
+  const secretIndex = await matchDigest(computeHmac, keys.standard, [utf8Bytes(`${id}.${timestampText}.`), body], digests);
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "webhook-signature does not match the body");
   return { scheme: "standard", id, timestamp, secretIndex };
 }
 
 function checkSignature(
-  computeHmac: ComputeHmac, options: ResolvedVerifierOptions, headers: HeaderSource, body: Uint8Array,
+  computeHmac: ComputeHmac, options: ResolvedVerifierOptions, keys: SchemeKeys, source: HeaderSource, body: Uint8Array,
 ): Promise<SignatureCheck> {
-  const hasStandard = readHeader(headers, "webhook-signature") !== undefined;
-  const hasHub = readHeader(headers, HUB_HEADER) !== undefined;
-  const useStandard = options.scheme === "standard" || (options.scheme === "any" && hasStandard);
-  if (useStandard ? !hasStandard : !hasHub) {
+  const headers: SignatureHeaders = {
+    hub: readHeader(source, HUB_HEADER),
+    id: readHeader(source, "webhook-id"),
+    timestamp: readHeader(source, "webhook-timestamp"),
+    signature: readHeader(source, "webhook-signature"),
+  };
+  const useStandard = options.scheme === "standard" || (options.scheme === "any" && headers.signature !== undefined);
+  if ((useStandard ? headers.signature : headers.hub) === undefined) {
     const wanted = { hub: "X-Hub-Signature-256", standard: "webhook-signature", any: "X-Hub-Signature-256 or webhook-signature" };
     fail("ERR_MISSING_SIGNATURE", `no ${wanted[options.scheme]} header`);
   }
-  return useStandard ? checkStandard(computeHmac, options, headers, body) : checkHub(computeHmac, options, headers, body);
+  return useStandard
+    ? checkStandard(computeHmac, keys, options.toleranceSeconds, headers, body)
+    : checkHub(computeHmac, keys, headers, body);
 }
 
 function parseBody(body: Uint8Array): WebhookPayload {
@@ -133,12 +148,13 @@ async function checkReplay(options: ResolvedVerifierOptions, id: string | undefi
 export function createVerifierFactory(computeHmac: ComputeHmac): (options: WebhookVerifierOptions) => WebhookVerifier {
   return (input) => {
     const options = resolveVerifierOptions(input);
+    const keys: SchemeKeys = { hub: options.keys.map((key) => key.hub), standard: options.keys.map((key) => key.standard) };
     return {
       options,
       async verify({ body, headers }) {
         const bytes = bodyBytes(body);
         if (bytes.length > options.maxBodyBytes) fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
-        const signature = await checkSignature(computeHmac, options, headers, bytes);
+        const signature = await checkSignature(computeHmac, options, keys, headers, bytes);
         const payload = parseBody(bytes);
         await checkReplay(options, signature.id);
         return { payload, ...signature };
