@@ -1,9 +1,16 @@
-import { parseEvent, WebhookValidationError, type WebhookEvent } from "@org/webhook-types";
+import { safeParseEvent, type ValidationIssue, type WebhookEvent } from "@org/webhook-types";
 import { describeReceived, WebhookExporterError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 
+/** Deeper than any real event; past it a value is treated as circular rather than walked further. */
+const MAX_DEPTH = 64;
+const NESTED_FIELDS = ["value", "metadata", "evaluationContext", "trackingEventDetails"] as const;
+
 /**
- * Refuses an event of the kind this exporter does not carry, and (with `validateEvents`) an invalid one.
+ * Refuses, always, an event that would break its batch: of the other kind, a required key missing or
+ * of the wrong type, a value JSON cannot hold (a function, a Symbol), a `creationDate` in milliseconds.
+ * These checks are shallow and cheap; one such event in production would otherwise make the receiver
+ * refuse every batch it lands in. With `validateEvents`, the nested values are walked as well.
  * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` with the validation issues.
  */
 export function checkEvent(event: WebhookEvent, options: Pick<ResolvedOptions, "eventType" | "validateEvents">): void {
@@ -11,11 +18,39 @@ export function checkEvent(event: WebhookEvent, options: Pick<ResolvedOptions, "
   if (kind !== options.eventType) {
     throw new WebhookExporterError("ERR_WEBHOOK_EVENT", `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`);
   }
-  if (!options.validateEvents) return;
-  try {
-    parseEvent(event);
-  } catch (error) {
-    if (!(error instanceof WebhookValidationError)) throw error;
-    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", error.message, { cause: error, issues: error.issues });
+  const result = safeParseEvent(event);
+  if (!result.success) {
+    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.error.message, { cause: result.error, issues: result.error.issues });
   }
+  if (!options.validateEvents) return;
+  const record = event as unknown as Record<string, unknown>;
+  for (const field of NESTED_FIELDS) {
+    const issue = findNonJson(record[field], `/${field}`, 0);
+    if (issue !== undefined) throw new WebhookExporterError("ERR_WEBHOOK_EVENT", issue.message, { issues: [issue] });
+  }
+}
+
+/** The first place inside `value` that JSON cannot represent as written (left out, or throws). */
+function findNonJson(value: unknown, path: string, depth: number): ValidationIssue | undefined {
+  const type = typeof value;
+  if (type === "function" || type === "symbol" || type === "bigint") return issue(path, "a JSON value", type);
+  if (type !== "object" || value === null) return undefined;
+  if (depth >= MAX_DEPTH) return issue(path, `a JSON value nested at most ${MAX_DEPTH} deep`, "a deeper (or circular) structure");
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findNonJson(value[index], `${path}/${index}`, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue; // a key set to undefined is absent, as JSON.stringify and Go's maps agree
+    const found = findNonJson(item, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function issue(path: string, expected: string, received: string): ValidationIssue {
+  return { path, expected, received, message: `${path}: expected ${expected}, got ${received}` };
 }

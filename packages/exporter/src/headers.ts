@@ -15,15 +15,23 @@ const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
   "webhook-signature",
 ]);
 
+/**
+ * Hop-by-hop and connection-control headers: undici refuses to send a request carrying them (or, for
+ * `Connection`, most of their values), and they describe one connection, not the webhook.
+ */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "upgrade", "expect", "te", "trailer", "proxy-connection", "http2-settings"]);
+
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** CR, LF and NUL would let a value start a new header (response splitting); other controls are refused too. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point.
-const FORBIDDEN_IN_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/**
+ * What undici (and RFC 9110) accept in a value: tab, visible ASCII and Latin-1. CR, LF and NUL would let a
+ * value start a new header; a character past U+00FF (`本番`, `€`, U+2028) has no single byte on the wire.
+ */
+const FORBIDDEN_IN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * Checks the user's headers once: names are tokens, values carry no CR/LF or other control characters,
- * and none replaces a header the exporter sets. Returns them as name to list, names lower-cased.
+ * Checks the user's headers once: names are tokens, values are what undici can send, no connection
+ * header, and none replaces a header the exporter sets. Returns them as name to list, names lower-cased.
  * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` naming the header (never its value).
  */
 export function resolveHeaders(headers: unknown): ReadonlyMap<string, readonly string[]> {
@@ -41,9 +49,12 @@ export function resolveHeaders(headers: unknown): ReadonlyMap<string, readonly s
     // config block moves unchanged. Any other value would lie about the body, and is refused.
     if (lowerName === "content-type" && values.every((value) => typeof value === "string" && value.trim().toLowerCase() === "application/json")) continue;
     if (PROTECTED_HEADERS.has(lowerName)) throw configError(field, "is set by the exporter and cannot be overridden");
+    if (CONNECTION_HEADERS.has(lowerName)) throw configError(field, "is a connection header that HTTP clients manage themselves and cannot be set");
     for (const value of values) {
       if (typeof value !== "string") throw configError(field, "must be a string or a list of strings");
-      if (FORBIDDEN_IN_VALUE.test(value)) throw configError(field, "must not contain CR, LF or other control characters");
+      if (FORBIDDEN_IN_VALUE.test(value)) {
+        throw configError(field, "must hold only tab, visible ASCII and Latin-1 characters (no CR, LF, other controls, or characters past U+00FF: encode them)");
+      }
     }
     resolved.set(lowerName, [...(resolved.get(lowerName) ?? []), ...(values as string[])]);
   }

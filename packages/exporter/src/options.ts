@@ -97,12 +97,31 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   "onFlush", "onError", "onDrop", "logger",
 ]);
 
-function positiveInteger(field: string, value: unknown, fallback: number, options: { zeroMeansDefault?: boolean; unit?: string } = {}): number {
+/**
+ * Node's timers hold a signed 32-bit delay: a longer one fires after 1 ms instead (with a warning), so
+ * a delay past it would spin the timer instead of waiting.
+ */
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
+
+function positiveInteger(
+  field: string,
+  value: unknown,
+  fallback: number,
+  options: { zeroMeansDefault?: boolean; unit?: string; max?: number } = {},
+): number {
   if (value === undefined || (options.zeroMeansDefault === true && value === 0)) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
     throw configError(field, `must be a positive integer${options.unit ? ` (${options.unit})` : ""}, got ${describeReceived(value)}`);
   }
+  if (options.max !== undefined && value > options.max) {
+    throw configError(field, `must be at most ${options.max}${options.unit ? ` ${options.unit}` : ""} (the longest delay a Node.js timer holds), got ${value}`);
+  }
   return value;
+}
+
+/** A delay in milliseconds that a Node.js timer can hold. */
+function timerMs(field: string, value: unknown, fallback: number, zeroMeansDefault = false): number {
+  return positiveInteger(field, value, fallback, { zeroMeansDefault, unit: "ms", max: MAX_TIMER_MS });
 }
 
 function resolveEndpoint(value: unknown): URL {
@@ -173,16 +192,16 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
     secret: input.secret === "" ? undefined : input.secret,
     metaJsonSource: resolveMeta(input.meta),
     headers: resolveHeaders(input.headers),
-    flushIntervalMs: positiveInteger("flushInterval", input.flushInterval, DEFAULTS.flushInterval, { zeroMeansDefault: true, unit: "ms" }),
+    flushIntervalMs: timerMs("flushInterval", input.flushInterval, DEFAULTS.flushInterval, true),
     maxEventInMemory,
     eventType,
-    timeoutMs: positiveInteger("timeout", input.timeout, DEFAULTS.timeout, { unit: "ms" }),
+    timeoutMs: timerMs("timeout", input.timeout, DEFAULTS.timeout),
     dispatcher: input.dispatcher,
-    closeTimeoutMs: positiveInteger("closeTimeout", input.closeTimeout, DEFAULTS.closeTimeout, { unit: "ms" }),
+    closeTimeoutMs: timerMs("closeTimeout", input.closeTimeout, DEFAULTS.closeTimeout),
     validateEvents: input.validateEvents ?? process.env.NODE_ENV !== "production",
     maxBufferedEvents,
     maxBatchBytes: positiveInteger("maxBatchBytes", input.maxBatchBytes, DEFAULTS.maxBatchBytes, { unit: "bytes" }),
-    retryBaseDelayMs: positiveInteger("retryBaseDelayMs", input.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs, { unit: "ms" }),
+    retryBaseDelayMs: timerMs("retryBaseDelayMs", input.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs),
     spool: resolveSpool(input.spool),
     handleSignals: input.handleSignals ?? false,
     onFlush: input.onFlush,

@@ -1,8 +1,30 @@
 import { Agent, request, type Dispatcher } from "undici";
+import { MAX_TIMER_MS } from "./options.js";
 import type { SendOutcome } from "./retry-policy.js";
 
 /** Read at most this much of an answer: enough to reuse the connection, never a memory risk. */
 const MAX_DRAINED_BYTES = 64 * 1024;
+/**
+ * How long past its own timeout an attempt may stay unsettled before the exporter stops waiting for it.
+ * undici settles on abort, but a dispatcher (or a wedged pool) that does not must not wedge delivery.
+ */
+const SETTLE_GRACE_MS = 1_000;
+/** How long `close()` waits for requests in flight before it destroys the pool. */
+const POOL_CLOSE_GRACE_MS = 1_000;
+
+/** Resolves `fallback()` after `ms`, unless `promise` settled first; the timer never keeps the process alive. */
+export function settleWithin<T>(promise: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(fallback());
+    }, ms);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}
 
 /** Sends one body; one per exporter, with its own keep-alive pool unless a dispatcher is given. */
 export interface Transport {
@@ -34,28 +56,40 @@ export function createTransport(url: URL, options: { dispatcher: Dispatcher | un
   const ownAgent = options.dispatcher === undefined ? new Agent({ connections: 4, keepAliveTimeout: 30_000 }) : undefined;
   const dispatcher = options.dispatcher ?? ownAgent;
   return {
-    async send(body, headers, signal) {
+    send(body, headers, signal) {
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
-      try {
-        const response = await request(url, {
-          method: "POST",
-          body,
-          headers,
-          signal: combined,
-          ...(dispatcher === undefined ? {} : { dispatcher }),
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-        });
-        await drain(response.body).catch(() => undefined);
-        const retryAfter = response.headers["retry-after"];
-        return { kind: "answer", status: response.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
-      } catch (error) {
-        return { kind: "no-answer", reason: isTimeout(error, combined) ? "timeout" : "network", error };
-      }
+      const attempt = post(body, headers, combined);
+      return settleWithin(attempt, Math.min(options.timeoutMs + SETTLE_GRACE_MS, MAX_TIMER_MS), () => ({
+        kind: "no-answer",
+        reason: "timeout",
+        error: new Error(`the request did not settle within timeout (${options.timeoutMs} ms) and its abort`),
+      }));
     },
     async close() {
-      await ownAgent?.close();
+      if (ownAgent === undefined) return;
+      // close() waits for requests in flight, which may never end; past the grace, cut them.
+      const closed = await settleWithin(ownAgent.close().then(() => true, () => true), POOL_CLOSE_GRACE_MS, () => false);
+      if (!closed) await ownAgent.destroy().catch(() => undefined);
     },
   };
+
+  async function post(body: Uint8Array, headers: Record<string, string | string[]>, signal: AbortSignal): Promise<SendOutcome> {
+    try {
+      const response = await request(url, {
+        method: "POST",
+        body,
+        headers,
+        signal,
+        ...(dispatcher === undefined ? {} : { dispatcher }),
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      await drain(response.body).catch(() => undefined);
+      const retryAfter = response.headers["retry-after"];
+      return { kind: "answer", status: response.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+    } catch (error) {
+      return { kind: "no-answer", reason: isTimeout(error, signal) ? "timeout" : "network", error };
+    }
+  }
 }

@@ -59,6 +59,22 @@ describe("resolveOptions", () => {
     [{ headers: { "X-Evil": ["ok", "b\n"] } }, 'headers["X-Evil"]'],
     [{ headers: { "Bad Name": "x" } }, 'headers["Bad Name"]'],
     [{ headers: { "X-Num": 5 } }, 'headers["X-Num"]'],
+    // undici refuses these names or values when sending; refusing them here keeps a request from never being sent.
+    [{ headers: { "X-Env": "本番" } }, 'headers["X-Env"]'],
+    [{ headers: { "X-Price": "€" } }, 'headers["X-Price"]'],
+    [{ headers: { "X-Text": "a\u2028b" } }, 'headers["X-Text"]'],
+    [{ headers: { Expect: "100-continue" } }, 'headers["Expect"]'],
+    [{ headers: { "Keep-Alive": "timeout=5" } }, 'headers["Keep-Alive"]'],
+    [{ headers: { Upgrade: "websocket" } }, 'headers["Upgrade"]'],
+    [{ headers: { Connection: "close" } }, 'headers["Connection"]'],
+    [{ headers: { "Transfer-Encoding": "chunked" } }, 'headers["Transfer-Encoding"]'],
+    [{ headers: { TE: "trailers" } }, 'headers["TE"]'],
+    [{ headers: { "Proxy-Connection": "keep-alive" } }, 'headers["Proxy-Connection"]'],
+    // Node's timers hold 2^31 - 1 ms; longer delays fire after 1 ms.
+    [{ flushInterval: 2 ** 31 }, "flushInterval"],
+    [{ timeout: 2 ** 31 }, "timeout"],
+    [{ closeTimeout: 2 ** 32 }, "closeTimeout"],
+    [{ retryBaseDelayMs: 2 ** 31 }, "retryBaseDelayMs"],
   ])("refuses %j, naming the field", (options, field) => {
     expect(fieldOf(options)).toBe(field);
   });
@@ -71,6 +87,11 @@ describe("resolveOptions", () => {
     expect(() => resolveOptions({ endpointUrl, secret: "s", headers: { "X-Token": "secret-token\n" } })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining("secret-token") as string }) as Error,
     );
+  });
+
+  it("accepts the longest delay a timer holds, and Latin-1 header values undici sends", () => {
+    const resolved = resolveOptions({ endpointUrl, flushInterval: 2 ** 31 - 1, timeout: 2 ** 31 - 1, headers: { "X-Name": "café" } });
+    expect(resolved).toMatchObject({ flushIntervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 });
   });
 
   it("accepts Infinity for maxBufferedEvents (GO Feature Flag's unbounded behaviour)", () => {

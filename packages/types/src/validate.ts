@@ -34,6 +34,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function isJsonRepresentable(value: unknown): boolean {
+  const type = typeof value;
+  return type !== "function" && type !== "symbol" && type !== "bigint" && type !== "undefined";
+}
+
 /** A field check: returns what was expected when the value fails, `undefined` when it passes. */
 type FieldCheck = (value: unknown) => { expected: string; hint?: string } | undefined;
 
@@ -61,7 +66,8 @@ function fieldCheck(spec: FieldSpec): FieldCheck {
     case "objectOrNull":
       return (value) => (value === null || isPlainObject(value) ? undefined : { expected: "an object or null" });
     case "any":
-      return () => undefined;
+      // JSON.stringify silently leaves out a function, a symbol or undefined, and throws on a BigInt.
+      return (value) => (isJsonRepresentable(value) ? undefined : { expected: "a JSON value" });
   }
 }
 

@@ -230,18 +230,33 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it("refuses an event of the other kind and, when validating, an invalid one", () => {
-    const exporter = exporterFor({ validateEvents: true });
+  it.each([true, false])("refuses an event of the other kind or with a bad field, validateEvents %s", (validateEvents) => {
+    const exporter = exporterFor({ validateEvents });
     expect(() => {
       exporter.add(trackingEvent(1));
     }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT" }) as Error);
     expect(() => {
       exporter.add({ ...featureEvent(1), creationDate: Date.now() });
     }).toThrow(/milliseconds/);
-    const trusting = exporterFor({ validateEvents: false });
+    for (const value of [() => 1, Symbol("x"), undefined, 1n]) {
+      expect(() => {
+        exporter.add({ ...featureEvent(1), value });
+      }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT", message: expect.stringContaining("/value") as string }) as Error);
+    }
+    expect(exporter.stats().added).toBe(0);
+  });
+
+  it("with validateEvents, refuses a value JSON cannot hold deep inside an event", () => {
+    const exporter = exporterFor({ validateEvents: true });
     expect(() => {
-      trusting.add({ ...featureEvent(1), creationDate: Date.now() });
-    }).not.toThrow();
+      exporter.add({ ...featureEvent(1), value: { list: [1, { fn: () => 1 }] } });
+    }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT", message: expect.stringContaining("/value/list/1/fn") as string }) as Error);
+    expect(() => {
+      exporter.add({ ...featureEvent(1), metadata: { big: 1n } });
+    }).toThrow(/\/metadata\/big/);
+    const trusting = exporterFor({ validateEvents: false });
+    trusting.add({ ...featureEvent(1), value: { fn: () => 1 } });
+    expect(trusting.stats().added).toBe(1);
   });
 
   it("carries tracking events when eventType is tracking", async () => {
