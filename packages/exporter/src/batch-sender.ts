@@ -50,6 +50,13 @@ export function createBatchSender(options: ResolvedOptions, transport: Transport
     );
   }
 
+  function rejectedError(status: number | undefined, batch: Batch): WebhookExporterError {
+    const next = batch.count > 1 ? "it is split in two to set aside only the events refused" : "its one event is set aside as rejected";
+    return new WebhookExporterError("ERR_WEBHOOK_SEND", `POST ${endpoint} refused batch ${batch.id} of ${batch.count} events (HTTP ${status ?? "?"}): ${next}`, {
+      reason: "status", permanent: true, ...(status === undefined ? {} : { status }),
+    });
+  }
+
   return {
     async attempt(batch) {
       batch.attempts += 1;
@@ -61,9 +68,9 @@ export function createBatchSender(options: ResolvedOptions, transport: Transport
         id: batch.id, events: batch.count, bytes: batch.body.length, status,
         durationMs: performance.now() - started, attempt: batch.attempts, delivered: verdict.kind === "delivered",
       });
-      if (verdict.kind === "retry") {
+      if (verdict.kind === "retry" || (verdict.kind === "split" && verdict.reason === "rejected")) {
         failedAttempts += 1;
-        lastError = sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined);
+        lastError = verdict.kind === "retry" ? sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined) : rejectedError(status, batch);
         observer.failed(lastError);
       }
       return verdict;

@@ -43,7 +43,7 @@ function findNonJson(value: unknown, path: string, depth: number): ValidationIss
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
+  for (const [key, item] of Object.entries(value as object)) {
     if (item === undefined) continue; // a key set to undefined is absent, as JSON.stringify and Go's maps agree
     const found = findNonJson(item, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`, depth + 1);
     if (found !== undefined) return found;

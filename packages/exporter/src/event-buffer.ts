@@ -23,12 +23,10 @@ export interface EventBuffer {
   firstBatch(): Batch | undefined;
   /** The waiting batches, oldest first (do not modify). */
   batches(): readonly Batch[];
-  /** Removes one batch wherever it stands (the spool evicted it). */
-  removeBatch(batch: Batch): void;
-  /** Removes the first batch (delivered, dropped, spooled) and returns it. */
-  shiftBatch(): Batch | undefined;
-  /** Puts `replacements` where the first batch was (a 413 split). */
-  replaceFirstBatch(replacements: readonly Batch[]): void;
+  /** Removes one batch wherever it stands (delivered, dropped, evicted); false when it no longer waits. */
+  removeBatch(batch: Batch): boolean;
+  /** Puts `replacements` where `batch` stands (a split); false when it no longer waits. */
+  replaceBatch(batch: Batch, replacements: readonly Batch[]): boolean;
   /**
    * Frees room for `excess` events from the front, never touching `busy` (the batch in flight): whole
    * batches first, then open events. Returns the dropped batches and how many open events went.
@@ -86,20 +84,18 @@ export function createEventBuffer(): EventBuffer {
     },
     removeBatch(batch) {
       const index = batches.indexOf(batch);
-      if (index === -1) return;
+      if (index === -1) return false;
       batches.splice(index, 1);
       batchedEvents -= batch.count;
+      return true;
     },
-    shiftBatch() {
-      const batch = batches.shift();
-      if (batch !== undefined) batchedEvents -= batch.count;
-      return batch;
-    },
-    replaceFirstBatch(replacements) {
-      const first = batches.shift();
-      if (first !== undefined) batchedEvents -= first.count;
-      batches = [...replacements, ...batches];
-      for (const batch of replacements) batchedEvents += batch.count;
+    replaceBatch(batch, replacements) {
+      const index = batches.indexOf(batch);
+      if (index === -1) return false;
+      batches.splice(index, 1, ...replacements);
+      batchedEvents -= batch.count;
+      for (const replacement of replacements) batchedEvents += replacement.count;
+      return true;
     },
     evictOldest(excess, busy) {
       const evicted: Batch[] = [];

@@ -6,13 +6,16 @@ import { WebhookExporterError } from "./errors.js";
 import type { FlushResult, WebhookExporter } from "./exporter-api.js";
 import { createEventBuffer } from "./event-buffer.js";
 import { createFlushScheduler } from "./flush-scheduler.js";
-import { createObserver, type DropReason } from "./observer.js";
+import { createObserver, type DropDetails, type DropReason } from "./observer.js";
 import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./options.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { serializeMeta } from "./serializer.js";
 import { handleTerminationSignals } from "./signals.js";
 import { createSpoolKeeper } from "./spool-keeper.js";
-import { createTransport } from "./transport.js";
+import { createTransport, settleWithin } from "./transport.js";
+
+/** After `closeTimeout`, how long `close()` waits for the attempt it aborted before it goes on without it. */
+const ABORTED_ATTEMPT_GRACE_MS = 100;
 
 /**
  * Creates an exporter. Options are checked here, once.
@@ -29,10 +32,8 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const metaJson = serializeMeta(options.metaJsonSource);
   const endpoint = describeEndpoint(options.endpointUrl);
   const counters = { added: 0, sent: 0, dropped: 0, batchesSent: 0 };
-  const keeper = options.spool === undefined ? undefined : createSpoolKeeper(options.spool, buffer, observer, drop);
-  const restored = keeper?.restore().catch((error: unknown) => {
-    observer.failed(new WebhookExporterError("ERR_WEBHOOK_SPOOL", "the spool could not be read", { cause: error }));
-  });
+  const keeper = options.spool === undefined ? undefined : createSpoolKeeper(options.spool, buffer, observer, drop, () => inFlight);
+  const restored = keeper?.restore();
   let lastSuccessAt: number | undefined;
   let consecutiveFailures = 0;
   let retryNotBefore = 0;
@@ -42,14 +43,19 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   let overflowWarned = false;
   let cutting: Promise<unknown> = Promise.resolve();
   let spilling: Promise<void> | undefined;
+  // Events taken out of the buffer by a cut in progress: still pending, still in memory.
+  let beingCut = 0;
+  // Set once close() has settled every event: a late answer to an attempt it gave up on changes nothing.
+  let finalized = false;
 
-  function drop(count: number, reason: DropReason): void {
+  function drop(count: number, reason: DropReason, details?: DropDetails): void {
     if (count <= 0) return;
     counters.dropped += count;
-    observer.dropped(count, reason);
+    observer.dropped(count, reason, details);
   }
 
-  const inMemory = () => buffer.pendingCount - (keeper?.diskOnlyEvents ?? 0);
+  const pending = () => buffer.pendingCount + beingCut;
+  const inMemory = () => pending() - (keeper?.diskOnlyEvents ?? 0);
 
   /**
    * Cuts the oldest open events (all, or `max`) into batches. Cuts run one after another so batches keep
@@ -60,7 +66,11 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     const run = cutting.then(async () => {
       if (buffer.openCount === 0 || max <= 0) return 0;
       const limits = { maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes };
-      const cut = await cutBatches(buffer.takeOpen(max), metaJson, limits, randomUUID, { holdBackTail });
+      const taken = buffer.takeOpen(max);
+      beingCut = taken.length;
+      const cut = await cutBatches(taken, metaJson, limits, randomUUID, { holdBackTail }).finally(() => {
+        beingCut = 0;
+      });
       buffer.addBatches(cut.batches);
       buffer.returnOpen(cut.tail);
       drop(cut.unserializable, "unserializable");
@@ -71,7 +81,10 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     return run;
   }
 
-  /** Writes what waits to the spool and frees memory down to the bound (a no-op without a spool). */
+  /**
+   * Writes what waits to the spool and frees memory down to the bound (a no-op without a spool). Never
+   * rejects: what the disk refuses stays in memory, and the keeper reports it.
+   */
   async function spill(): Promise<void> {
     if (keeper === undefined) return;
     await cutOpenEvents();
@@ -80,7 +93,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   }
 
   function onDelivered(batch: Batch): void {
-    buffer.shiftBatch();
+    buffer.removeBatch(batch);
     void keeper?.forget(batch);
     counters.sent += batch.count;
     counters.batchesSent += 1;
@@ -116,8 +129,8 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         break;
       }
       if (!(await keeper?.ensureBody(batch) ?? true) || batch.body === undefined) {
-        buffer.shiftBatch();
-        drop(batch.count, "spool-torn");
+        buffer.removeBatch(batch);
+        drop(batch.count, "spool-torn", { batchId: batch.id });
         continue;
       }
       inFlight = batch;
@@ -126,13 +139,10 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         inFlight = undefined;
       });
       await nextCut;
+      if (finalized) break;
       if (verdict.kind === "delivered") onDelivered(batch);
-      else if (verdict.kind === "split") {
-        buffer.shiftBatch();
-        void keeper?.forget(batch);
-        if (batch.count > 1) buffer.addBatches(splitBatch(batch as Batch & { body: Buffer }, metaJson), "front");
-        else drop(1, "too-large");
-      } else {
+      else if (verdict.kind === "split") await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
+      else {
         consecutiveFailures += 1;
         const delay = retryDelayMs(consecutiveFailures, { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs, retryAfterMs: verdict.retryAfterMs });
         retryNotBefore = Date.now() + delay;
@@ -141,17 +151,42 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         break;
       }
     }
-    return { sent: counters.sent - sentBefore, failed, pending: buffer.pendingCount };
+    return { sent: counters.sent - sentBefore, failed, pending: pending() };
   }
 
-  const scheduler = createFlushScheduler(async () => {
-    const result = await deliver();
+  /**
+   * A batch the endpoint refused for what it holds (400, 422) or its size (413): its halves take its
+   * place, so the good events go and the bad one is isolated in about log2(count) requests. A single
+   * event is set aside, in the dead-letter folder when there is a spool, and reported.
+   */
+  async function onSplit(batch: Batch & { body: Buffer }, reason: "too-large" | "rejected"): Promise<void> {
+    if (batch.count > 1) {
+      if (buffer.replaceBatch(batch, splitBatch(batch, metaJson))) void keeper?.forget(batch);
+      return;
+    }
+    const deadLetterFile = reason === "rejected" ? await keeper?.deadLetter(batch) : undefined;
+    if (!buffer.removeBatch(batch)) return;
+    void keeper?.forget(batch);
+    drop(1, reason, deadLetterFile === undefined ? { batchId: batch.id } : { batchId: batch.id, deadLetterFile });
+  }
+
+  /** One flush, then the next one armed, whatever happened: a flush that threw must not stop delivery for good. */
+  async function flushAndRearm(): Promise<FlushResult> {
+    let result: FlushResult;
+    try {
+      result = await deliver();
+    } catch (error) {
+      observer.failed(new WebhookExporterError("ERR_WEBHOOK_SEND", "a flush failed unexpectedly; its events are kept", { cause: error }));
+      result = { sent: 0, failed: pending(), pending: pending() };
+    }
     if (!closed) {
       scheduler.arm(result.failed > 0 ? Math.max(0, retryNotBefore - Date.now()) : options.flushIntervalMs);
       if (result.failed === 0 && buffer.openCount >= options.maxEventInMemory) startBackgroundFlush();
     }
     return result;
-  });
+  }
+
+  const scheduler = createFlushScheduler(flushAndRearm);
 
   /** A threshold flush: off the caller's path, never beside another, never during a backoff (no retry storm). */
   function startBackgroundFlush(): void {
@@ -185,25 +220,24 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     drop(evicted.batches.reduce((sum, batch) => sum + batch.count, 0) + evicted.openEvents, "buffer-full");
   }
 
+  /**
+   * Bounded by `closeTimeout` whatever the endpoint or the transport does: the final flush gets that
+   * long, then its attempt is aborted and, if it still does not settle, left behind.
+   */
   async function close(): Promise<FlushResult> {
     closed = true;
     scheduler.stop();
     stopHandlingSignals();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, options.closeTimeoutMs);
-    });
+    const sentBefore = counters.sent;
     const final = scheduler.run();
-    await Promise.race([final, timedOut]);
-    clearTimeout(timer);
+    let result = await settleWithin<FlushResult | undefined>(final, options.closeTimeoutMs, () => undefined);
     closing.abort();
-    const result = await final.catch(() => ({ sent: 0, failed: 0, pending: buffer.pendingCount }));
+    result ??= await settleWithin<FlushResult | undefined>(final, ABORTED_ATTEMPT_GRACE_MS, () => undefined);
     if (keeper !== undefined) {
-      await spill().catch((error: unknown) => {
-        observer.failed(new WebhookExporterError("ERR_WEBHOOK_SPOOL", "the spool could not be written at close", { cause: error }));
-      });
+      await spill();
       keeper.release();
     }
+    finalized = true;
     // What is neither delivered nor on disk is lost with the process: say so.
     let unsaved = buffer.takeOpen().length;
     for (const batch of [...buffer.batches()]) {
@@ -213,7 +247,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     }
     drop(unsaved, "unsent-at-close");
     await transport.close();
-    return { ...result, pending: buffer.pendingCount };
+    return { sent: result?.sent ?? counters.sent - sentBefore, failed: result?.failed ?? 0, pending: pending() };
   }
 
   const exporter: WebhookExporter = {
@@ -236,7 +270,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     },
     stats() {
       return {
-        ...counters, failedAttempts: sender.failedAttempts, pending: buffer.pendingCount, inMemory: inMemory(), lastError: sender.lastError, lastSuccessAt,
+        ...counters, failedAttempts: sender.failedAttempts, pending: pending(), inMemory: inMemory(), lastError: sender.lastError, lastSuccessAt,
       };
     },
     eventType: options.eventType,

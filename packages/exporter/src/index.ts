@@ -6,7 +6,7 @@ export type { RelayProxyWebhookConfig } from "./relay-proxy.js";
 export { webhookExporterOptionsFromRelayProxy } from "./relay-proxy.js";
 export type { SendFailureReason, WebhookExporterErrorCode } from "./errors.js";
 export { WebhookExporterError } from "./errors.js";
-export type { DropReason, ExporterLogger, FlushInfo } from "./observer.js";
+export type { DropDetails, DropReason, ExporterLogger, FlushInfo } from "./observer.js";
 export { DIAGNOSTICS_CHANNELS } from "./observer.js";
 export type { HeaderValues } from "./headers.js";
 export { serializeEvent, serializeMeta } from "./serializer.js";

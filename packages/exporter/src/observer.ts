@@ -32,7 +32,17 @@ export type DropReason =
   /** An event JSON cannot represent (a circular structure): it can never be sent. */
   | "unserializable"
   /** The endpoint refused a single event with 413: it can never be delivered. */
-  | "too-large";
+  | "too-large"
+  /** The endpoint refused a single event with 400 or 422 (kept in the spool's `dead-letter` folder when a spool is configured). */
+  | "rejected";
+
+/** What else is known about dropped events. */
+export interface DropDetails {
+  /** The batch the events were in (its `webhook-id`), when they had been cut into one. */
+  batchId?: string;
+  /** Where the events were kept for a person to look at (the spool's `dead-letter` folder). */
+  deadLetterFile?: string;
+}
 
 /** A pino-compatible logger; the exporter is silent without one. */
 export interface ExporterLogger {
@@ -46,7 +56,7 @@ export interface ExporterLogger {
 export interface ObserverOptions {
   onFlush?: ((info: FlushInfo) => void) | undefined;
   onError?: ((error: WebhookExporterError) => void) | undefined;
-  onDrop?: ((count: number, reason: DropReason) => void) | undefined;
+  onDrop?: ((count: number, reason: DropReason, details: DropDetails) => void) | undefined;
   logger?: ExporterLogger | undefined;
 }
 
@@ -74,7 +84,7 @@ function safely(hook: () => void): void {
 export interface Observer {
   flushed(info: FlushInfo): void;
   failed(error: WebhookExporterError): void;
-  dropped(count: number, reason: DropReason): void;
+  dropped(count: number, reason: DropReason, details?: DropDetails): void;
   /** A note for the logger only. */
   note(level: "debug" | "info" | "warn", message: string, details?: object): void;
 }
@@ -92,9 +102,9 @@ export function createObserver(options: ObserverOptions): Observer {
       if (errorChannel.hasSubscribers) errorChannel.publish({ error });
       logger?.error({ code: error.code, status: error.status, reason: error.reason, permanent: error.permanent }, error.message);
     },
-    dropped(count, reason) {
-      if (onDrop) safely(() => { onDrop(count, reason); });
-      if (dropChannel.hasSubscribers) dropChannel.publish({ count, reason });
+    dropped(count, reason, details = {}) {
+      if (onDrop) safely(() => { onDrop(count, reason, details); });
+      if (dropChannel.hasSubscribers) dropChannel.publish({ count, reason, ...details });
     },
     note(level, message, details = {}) {
       logger?.[level](details, message);

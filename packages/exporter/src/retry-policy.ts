@@ -7,8 +7,11 @@ export type SendOutcome =
 export type Verdict =
   /** Delivered: a 2xx, or 409 (the receiver already has this batch id: `@org/webhook-verify` answers a replay so). */
   | { readonly kind: "delivered" }
-  /** 413: send the batch in two halves. */
-  | { readonly kind: "split" }
+  /**
+   * Send the batch in two halves; a batch of one event is set aside. `too-large`: a 413. `rejected`: a
+   * 400 or 422, the receiver refused what it holds, so halving finds the events at fault and delivers the rest.
+   */
+  | { readonly kind: "split"; readonly reason: "too-large" | "rejected" }
   /** Keep the batch and try again later. `permanent`: retrying will not help until someone fixes something. */
   | {
       readonly kind: "retry";
@@ -28,14 +31,16 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 
 /**
  * Judges one attempt. Unlike GO Feature Flag, a 3xx is a failure (a signed body goes only to the
- * configured host, and a redirect would otherwise lose the batch silently), and 4xx answers are kept
- * and retried but flagged `permanent` so that operators see them.
+ * configured host, and a redirect would otherwise lose the batch silently). A 400 or 422 refuses the
+ * content, so the batch is split to isolate what was refused; other 4xx answers (401 and 403: the
+ * credentials) are kept and retried but flagged `permanent` so that operators see them.
  */
 export function judge(outcome: SendOutcome, nowMs: number): Verdict {
   if (outcome.kind === "no-answer") return { kind: "retry", permanent: false, reason: outcome.reason, retryAfterMs: undefined };
   const { status } = outcome;
   if ((status >= 200 && status < 300) || status === 409) return { kind: "delivered" };
-  if (status === 413) return { kind: "split" };
+  if (status === 413) return { kind: "split", reason: "too-large" };
+  if (status === 400 || status === 422) return { kind: "split", reason: "rejected" };
   const honoursRetryAfter = status === 429 || status === 503;
   const retryAfterMs = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, nowMs) : undefined;
   if (status >= 300 && status < 400) return { kind: "retry", permanent: true, reason: "redirect", retryAfterMs };

@@ -1,15 +1,20 @@
 import type { Batch } from "./batch.js";
+import { WebhookExporterError } from "./errors.js";
 import type { EventBuffer } from "./event-buffer.js";
-import type { DropReason, Observer } from "./observer.js";
+import type { DropDetails, DropReason, Observer } from "./observer.js";
 import { openSpool, type Spool } from "./spool.js";
 
-/** Keeps the buffer's batches on disk: written when delivery fails, read back when their turn comes. */
+/**
+ * Keeps the buffer's batches on disk: written when delivery fails, read back when their turn comes.
+ * No method rejects: a filesystem error is reported (`ERR_WEBHOOK_SPOOL`), and the batch it concerned
+ * stays in memory, where the memory bound takes care of it.
+ */
 export interface SpoolKeeper {
   /** Events whose batch waits on disk only, not in memory. */
   readonly diskOnlyEvents: number;
   /** Puts the batches an earlier run left in front of the queue (on disk only until sent). */
   restore(): Promise<void>;
-  /** Writes every batch not yet on disk. */
+  /** Writes every batch not yet on disk, oldest first; stops at the first write that fails. */
   persist(): Promise<void>;
   /** Frees the memory of spooled batches (all but the next to send) until at most `limit` events stay in memory. */
   offload(limit: number): void;
@@ -17,18 +22,33 @@ export interface SpoolKeeper {
   ensureBody(batch: Batch): Promise<boolean>;
   /** Deletes a delivered (or dropped) batch's file. */
   forget(batch: Batch): Promise<void>;
+  /** Keeps a refused batch in the dead-letter folder; returns its path, or `undefined` when it could not be written. */
+  deadLetter(batch: Batch & { body: Buffer }): Promise<string | undefined>;
   release(): void;
+}
+
+function spoolError(message: string, cause: unknown): WebhookExporterError {
+  return new WebhookExporterError("ERR_WEBHOOK_SPOOL", message, { cause });
 }
 
 export function createSpoolKeeper(
   settings: { dir: string; maxBytes: number },
   buffer: EventBuffer,
   observer: Observer,
-  drop: (count: number, reason: DropReason) => void,
+  drop: (count: number, reason: DropReason, details?: DropDetails) => void,
+  /** The batch on the wire: never evicted, or its delivery would settle another batch. */
+  inFlight: () => Batch | undefined,
 ): SpoolKeeper {
-  const spool: Spool = openSpool(settings.dir, settings.maxBytes);
+  const spool: Spool = openSpool(settings.dir, settings.maxBytes, {
+    onTakeover: (reason) => {
+      observer.note("warn", `took over a stale spool lock: ${reason}`, { dir: settings.dir });
+    },
+    onError: observer.failed,
+  });
   const diskOnly = new Set<Batch>();
   let diskOnlyEvents = 0;
+  // One report per run of failing writes, not one per batch.
+  let writesFailing = false;
 
   function markDiskOnly(batch: Batch): void {
     batch.body = undefined;
@@ -40,29 +60,49 @@ export function createSpoolKeeper(
     if (diskOnly.delete(batch)) diskOnlyEvents -= batch.count;
   }
 
-  let persisting: Promise<void> = Promise.resolve();
+  const isBusy = (file: string) => inFlight()?.spoolFile === file;
+
   async function persistPending(): Promise<void> {
     for (const batch of [...buffer.batches()]) {
       if (batch.spoolFile !== undefined || batch.body === undefined) continue;
-      const { file, evicted } = await spool.write({ id: batch.id, body: batch.body, count: batch.count });
-      batch.spoolFile = file;
-      for (const old of evicted) {
+      let written: Awaited<ReturnType<Spool["write"]>>;
+      try {
+        written = await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
+      } catch (error) {
+        if (!writesFailing) observer.failed(spoolError(`cannot write to spool.dir ${settings.dir}: batches stay in memory, within maxBufferedEvents`, error));
+        writesFailing = true;
+        return;
+      }
+      writesFailing = false;
+      batch.spoolFile = written.file;
+      for (const old of written.evicted) {
         const victim = buffer.batches().find((candidate) => candidate.spoolFile === old.file);
         if (victim === undefined) continue;
         buffer.removeBatch(victim);
         unmark(victim);
-        drop(old.count, "spool-full");
+        drop(old.count, "spool-full", { batchId: victim.id });
       }
     }
   }
 
+  let persisting: Promise<void> = Promise.resolve();
   return {
     get diskOnlyEvents() {
       return diskOnlyEvents;
     },
     async restore() {
-      const { batches, torn } = await spool.load();
-      if (torn > 0) observer.note("warn", `${torn} torn spool file(s) set aside as *.torn`, { dir: settings.dir });
+      let loaded: Awaited<ReturnType<Spool["load"]>>;
+      try {
+        loaded = await spool.load();
+      } catch (error) {
+        observer.failed(spoolError(`cannot read spool.dir ${settings.dir}: batches spooled by an earlier run are not sent`, error));
+        return;
+      }
+      const { batches, torn, skipped } = loaded;
+      if (torn.length > 0) observer.note("warn", `${torn.length} torn spool file(s) set aside as *.torn`, { dir: settings.dir, files: torn });
+      if (skipped.length > 0) {
+        observer.failed(spoolError(`skipped ${skipped.length} entries of spool.dir ${settings.dir} that are not readable spool files: ${skipped.slice(0, 5).join(", ")}`, undefined));
+      }
       const restored = batches.map((spooled): Batch => ({ id: spooled.id, body: undefined, count: spooled.count, attempts: 0, spoolFile: spooled.file }));
       restored.forEach(markDiskOnly);
       buffer.addBatches(restored, "front");
@@ -70,7 +110,7 @@ export function createSpoolKeeper(
     },
     persist() {
       // One write pass at a time, or two passes could write the same batch twice.
-      persisting = persisting.then(persistPending, persistPending);
+      persisting = persisting.then(persistPending);
       return persisting;
     },
     offload(limit) {
@@ -91,6 +131,14 @@ export function createSpoolKeeper(
     async forget(batch) {
       unmark(batch);
       if (batch.spoolFile !== undefined) await spool.remove(batch.spoolFile);
+    },
+    async deadLetter(batch) {
+      try {
+        return await spool.deadLetter(batch);
+      } catch (error) {
+        observer.failed(spoolError(`cannot keep refused batch ${batch.id} in ${settings.dir}/dead-letter`, error));
+        return undefined;
+      }
     },
     release() {
       spool.release();

@@ -8,15 +8,30 @@ const batch = (id: string, count: number): Batch => ({ id, body: Buffer.from(id)
 describe("createEventBuffer", () => {
   it("keeps batches in order, a failed one staying in front, and counts every event", () => {
     const buffer = createEventBuffer();
-    buffer.addBatches([batch("a", 2), batch("b", 3)]);
+    const a = batch("a", 2);
+    const b = batch("b", 3);
+    buffer.addBatches([a, b]);
     buffer.push(featureEvent(1));
     expect(buffer.pendingCount).toBe(6);
     expect(buffer.firstBatch()?.id).toBe("a");
-    buffer.replaceFirstBatch([batch("a-a", 1), batch("a-b", 1)]);
-    expect(buffer.firstBatch()?.id).toBe("a-a");
-    buffer.addBatches([batch("spooled", 4)], "front");
-    expect(buffer.shiftBatch()?.id).toBe("spooled");
+    expect(buffer.replaceBatch(a, [batch("a-a", 1), batch("a-b", 1)])).toBe(true);
+    expect(buffer.batches().map((item) => item.id)).toEqual(["a-a", "a-b", "b"]);
+    const spooled = batch("spooled", 4);
+    buffer.addBatches([spooled], "front");
+    expect(buffer.removeBatch(spooled)).toBe(true);
     expect(buffer.pendingCount).toBe(6);
+  });
+
+  it("settles the batch it is given, wherever it stands, and nothing when that batch is gone", () => {
+    const buffer = createEventBuffer();
+    const [a, b, c] = [batch("a", 1), batch("b", 2), batch("c", 3)];
+    buffer.addBatches([a, b, c]);
+    expect(buffer.replaceBatch(b, [batch("b-a", 1), batch("b-b", 1)])).toBe(true);
+    expect(buffer.removeBatch(c)).toBe(true);
+    expect(buffer.removeBatch(c)).toBe(false);
+    expect(buffer.replaceBatch(c, [batch("c-a", 3)])).toBe(false);
+    expect(buffer.batches().map((item) => item.id)).toEqual(["a", "b-a", "b-b"]);
+    expect(buffer.pendingCount).toBe(3);
   });
 
   it("evicts whole batches from the front first, never the busy one, then open events", () => {

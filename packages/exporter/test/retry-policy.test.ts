@@ -8,15 +8,17 @@ describe("judge", () => {
     expect(judge(answer(status), 0).kind).toBe("delivered");
   });
 
-  it("splits on 413", () => {
-    expect(judge(answer(413), 0)).toEqual({ kind: "split" });
+  it("splits on 413, and on 400 and 422 to isolate the events the receiver refused", () => {
+    expect(judge(answer(413), 0)).toEqual({ kind: "split", reason: "too-large" });
+    expect(judge(answer(400), 0)).toEqual({ kind: "split", reason: "rejected" });
+    expect(judge(answer(422), 0)).toEqual({ kind: "split", reason: "rejected" });
   });
 
   it.each([500, 502, 503, 408, 429])("retries %i as transient", (status) => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: false, reason: "status" });
   });
 
-  it.each([400, 401, 403, 404, 422])("retries %i but flags it permanent", (status) => {
+  it.each([401, 403, 404])("retries %i but flags it permanent", (status) => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "status" });
   });
 
