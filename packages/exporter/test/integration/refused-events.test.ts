@@ -1,0 +1,113 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWebhookExporter, type WebhookExporter, type WebhookExporterError, type WebhookExporterOptions } from "../../src/index.js";
+import { featureEvent } from "../helpers/events.js";
+import { answer, deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { waitUntil } from "../helpers/wait.js";
+
+let receiver: Receiver;
+let spoolDir: string;
+const exporters: WebhookExporter[] = [];
+
+beforeEach(async () => {
+  receiver = await startReceiver();
+  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+});
+afterEach(async () => {
+  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
+  await receiver.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
+
+function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
+  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 10, ...options });
+  exporters.push(exporter);
+  return exporter;
+}
+
+const POISON = "user-poison";
+const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
+
+/** A receiver that refuses, with `status`, every batch holding the poisoned event (as a strict schema would). */
+function refusePoison(status: number): void {
+  receiver.respond((request, _index, res) => {
+    answer(request.body.includes(POISON) ? status : 200)(request, res);
+  });
+}
+
+describe("an event the receiver refuses", () => {
+  it.each([400, 422])("is isolated by splitting on %i: the 6,000 others are delivered, it is set aside as rejected", async (status) => {
+    refusePoison(status);
+    const { drops, onDrop } = recordDrops();
+    const errors: WebhookExporterError[] = [];
+    const exporter = exporterFor({ maxEventInMemory: 1000, onDrop, onError: (error) => errors.push(error) });
+    const added: string[] = [];
+    for (let index = 0; index < 6001; index++) {
+      const event = index === 3210 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index);
+      exporter.add(event);
+      added.push(event.userKey);
+    }
+    await exporter.flush();
+    await waitUntil(() => exporter.stats().pending === 0);
+    expect(new Set(deliveredOnce(receiver))).toEqual(new Set(added.filter((key) => key !== POISON)));
+    expect(drops).toEqual([{ count: 1, reason: "rejected", details: { batchId: expect.any(String) as string } }]);
+    expect(errors.every((error) => error.status === status && error.permanent)).toBe(true);
+    // log2(1000) halvings of the one batch that holds it, not one request per event.
+    expect(receiver.requests.length).toBeLessThan(6 + 2 * 11);
+    expectLedger({ added, receiver, drops, exporter });
+    expect(await exporter.close()).toMatchObject({ pending: 0 });
+    expect(exporter.stats().dropped).toBe(1);
+  }, 15_000);
+
+  it("keeps the refused event in the spool's dead-letter folder", async () => {
+    refusePoison(400);
+    const { drops, onDrop } = recordDrops();
+    const exporter = exporterFor({ spool: { dir: spoolDir }, onDrop });
+    const added = ["user-0", POISON, "user-2"];
+    exporter.add(featureEvent(0));
+    exporter.add({ ...featureEvent(1), userKey: POISON });
+    exporter.add(featureEvent(2));
+    await exporter.flush();
+    await waitUntil(() => exporter.stats().pending === 0);
+    const file = drops[0]?.details.deadLetterFile;
+    expect(file).toBeDefined();
+    expect(readdirSync(join(spoolDir, "dead-letter"))).toHaveLength(1);
+    expect(readFileSync(file ?? "").toString()).toContain(POISON);
+    expectLedger({ added, receiver, drops, exporter });
+  });
+
+  it("isolates a refused event in a batch spooled by an earlier run", async () => {
+    receiver.respond((request, _index, res) => {
+      answer(503)(request, res);
+    });
+    const first = exporterFor({ spool: { dir: spoolDir } });
+    for (let index = 0; index < 50; index++) first.add(index === 7 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index));
+    await first.flush();
+    await first.close();
+    refusePoison(400);
+    const { drops, onDrop } = recordDrops();
+    const second = exporterFor({ spool: { dir: spoolDir }, onDrop });
+    await waitUntil(() => second.stats().pending === 0 && drops.length === 1);
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 50).filter((key) => key !== "user-7"));
+    expect(drops[0]).toMatchObject({ count: 1, reason: "rejected" });
+    expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
+  });
+
+  it.each([401, 403])("holds everything on %i: fixing the secret loses nothing", async (status) => {
+    let fixed = false;
+    receiver.respond((request, _index, res) => {
+      answer(fixed ? 200 : status)(request, res);
+    });
+    const { drops, onDrop } = recordDrops();
+    const exporter = exporterFor({ onDrop });
+    for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
+    for (let attempt = 0; attempt < 3; attempt++) expect(await exporter.flush()).toMatchObject({ sent: 0, failed: 10 });
+    fixed = true;
+    await waitUntil(() => exporter.stats().pending === 0);
+    expect(drops).toEqual([]);
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 10));
+  });
+});
