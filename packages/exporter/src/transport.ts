@@ -5,10 +5,11 @@ import type { SendOutcome } from "./retry-policy.js";
 /** Read at most this much of an answer: enough to reuse the connection, never a memory risk. */
 const MAX_DRAINED_BYTES = 64 * 1024;
 /**
- * How long past its own timeout an attempt may stay unsettled before the exporter stops waiting for it.
- * undici settles on abort, but a dispatcher (or a wedged pool) that does not must not wedge delivery.
+ * How long past its own timeout an attempt may stay unsettled (as long again, at most this) before the
+ * exporter stops waiting for it. undici settles on abort, but a dispatcher (or a wedged pool) that does
+ * not must not wedge delivery.
  */
-const SETTLE_GRACE_MS = 1_000;
+const MAX_SETTLE_GRACE_MS = 1_000;
 /** How long `close()` waits for requests in flight before it destroys the pool. */
 const POOL_CLOSE_GRACE_MS = 1_000;
 
@@ -60,7 +61,8 @@ export function createTransport(url: URL, options: { dispatcher: Dispatcher | un
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
       const attempt = post(body, headers, combined);
-      return settleWithin(attempt, Math.min(options.timeoutMs + SETTLE_GRACE_MS, MAX_TIMER_MS), () => ({
+      const graceMs = Math.min(options.timeoutMs, MAX_SETTLE_GRACE_MS);
+      return settleWithin(attempt, Math.min(options.timeoutMs + graceMs, MAX_TIMER_MS), () => ({
         kind: "no-answer",
         reason: "timeout",
         error: new Error(`the request did not settle within timeout (${options.timeoutMs} ms) and its abort`),
