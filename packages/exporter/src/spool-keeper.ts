@@ -43,7 +43,9 @@ export function createSpoolKeeper(
     onTakeover: (reason) => {
       observer.note("warn", `took over a stale spool lock: ${reason}`, { dir: settings.dir });
     },
-    onError: observer.failed,
+    onError: (error) => {
+      observer.failed(error);
+    },
   });
   const diskOnly = new Set<Batch>();
   let diskOnlyEvents = 0;

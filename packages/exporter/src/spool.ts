@@ -121,9 +121,9 @@ function parse(file: string, content: Buffer): (SpooledBatch & { body: Buffer })
 /** What the spool tells its owner besides return values. */
 export interface SpoolEvents {
   /** A stale lock was taken over, and why it was judged stale. */
-  onTakeover(reason: string): void;
+  onTakeover: (reason: string) => void;
   /** A filesystem error the spool worked around (the lock could not be refreshed). */
-  onError(error: WebhookExporterError): void;
+  onError: (error: WebhookExporterError) => void;
 }
 
 const DEAD_LETTER_DIR = "dead-letter";

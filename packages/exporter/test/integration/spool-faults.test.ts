@@ -1,0 +1,161 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWebhookExporter, serializeEvent, type WebhookExporter, type WebhookExporterError, type WebhookExporterOptions } from "../../src/index.js";
+import { featureEvent } from "../helpers/events.js";
+import { answer, deliveredOnce, expectLedger, recordDrops, userKeysOf } from "../helpers/ledger.js";
+import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { waitUntil } from "../helpers/wait.js";
+
+let receiver: Receiver;
+let spoolDir: string;
+const exporters: WebhookExporter[] = [];
+
+beforeEach(async () => {
+  receiver = await startReceiver();
+  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+});
+afterEach(async () => {
+  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
+  await receiver.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
+
+function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
+  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 10, spool: { dir: spoolDir }, ...options });
+  exporters.push(exporter);
+  return exporter;
+}
+
+const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
+const batchFiles = () => readdirSync(spoolDir).filter((file) => file.endsWith(".batch"));
+
+/** The events of each spooled batch, by batch id, read from the files as they are now. */
+function spooledBatches(): Map<string, string[]> {
+  const batches = new Map<string, string[]>();
+  for (const file of batchFiles()) {
+    const content = readFileSync(join(spoolDir, file));
+    const newline = content.indexOf(10);
+    const header = JSON.parse(content.subarray(0, newline).toString()) as { id: string };
+    batches.set(header.id, userKeysOf(content.subarray(newline + 1)));
+  }
+  return batches;
+}
+
+/** A spool file as the exporter writes it, with any header fields. */
+function writeSpoolFile(name: string, header: Record<string, unknown>, body: Buffer): void {
+  const sha256 = createHash("sha256").update(body).digest("hex");
+  writeFileSync(join(spoolDir, name), Buffer.concat([Buffer.from(`${JSON.stringify({ v: 1, bytes: body.length, sha256, ...header })}\n`), body]));
+}
+
+describe("the spool's size bound while a batch is in flight", () => {
+  it("evicts another batch, never the one on the wire, and the ledger holds per event", async () => {
+    receiver.respond((request, _index, res) => {
+      answer(503)(request, res);
+    });
+    const { drops, onDrop } = recordDrops();
+    // Room for three batches of 100 events, not four.
+    const batchBytes = keys(0, 100).reduce((sum, _key, index) => sum + serializeEvent(featureEvent(index)).length + 1, 300);
+    const exporter = exporterFor({ maxEventInMemory: 100, maxBufferedEvents: 300, retryBaseDelayMs: 60_000, spool: { dir: spoolDir, maxBytes: Math.round(batchBytes * 3.5) }, onDrop });
+    for (let index = 0; index < 300; index++) exporter.add(featureEvent(index));
+    await exporter.flush();
+    expect(batchFiles()).toHaveLength(3);
+    const contents = spooledBatches();
+
+    // The next attempt stays on the wire until the spool has had to evict.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    receiver.respond(async (request, _index, res) => {
+      await released;
+      answer(200)(request, res);
+    });
+    const flushing = exporter.flush();
+    await receiver.waitForRequests(2);
+    for (let index = 300; index < 400; index++) exporter.add(featureEvent(index));
+    await waitUntil(() => drops.length > 0);
+    for (const [id, events] of spooledBatches()) contents.set(id, events);
+    release();
+    await flushing;
+    await waitUntil(() => exporter.stats().pending === 0);
+
+    const inFlightId = String(receiver.requests[1]?.headers["webhook-id"]);
+    expect(drops).toHaveLength(1);
+    expect(drops[0]).toMatchObject({ count: 100, reason: "spool-full" });
+    expect(drops[0]?.details.batchId).not.toBe(inFlightId);
+    const droppedKeys = contents.get(drops[0]?.details.batchId ?? "") ?? [];
+    expect(droppedKeys).toHaveLength(100);
+    const delivered = deliveredOnce(receiver);
+    expect([...delivered, ...droppedKeys].sort()).toEqual(keys(0, 400).sort());
+    expectLedger({ added: keys(0, 400), receiver, drops, exporter });
+  });
+});
+
+describe("restoring a spool with odd entries", () => {
+  it("skips directories, dangling symlinks and bad headers, removes leftover temporary files, and sends the good batches", async () => {
+    await receiver.stop();
+    const writer = exporterFor();
+    for (let index = 0; index < 30; index++) writer.add(featureEvent(index));
+    await writer.flush();
+    await writer.close();
+    exporters.splice(0);
+    const [good] = batchFiles();
+    const body = readFileSync(join(spoolDir, good ?? "")).subarray(readFileSync(join(spoolDir, good ?? "")).indexOf(10) + 1);
+
+    mkdirSync(join(spoolDir, "000000000000000-000000-dir.batch"));
+    symlinkSync(join(spoolDir, "nowhere"), join(spoolDir, "000000000000000-000001-dangling.batch"));
+    writeSpoolFile("000000000000000-000002-negative.batch", { id: "negative", count: -1e6 }, body);
+    writeSpoolFile("000000000000000-000003-string.batch", { id: "string", count: "5" }, body);
+    writeSpoolFile("000000000000000-000004-header.batch", { id: "bad id\r\nX-Injected: 1", count: 30 }, body);
+    writeFileSync(join(spoolDir, ".000000000000000-000005-x.batch.tmp"), "half a write");
+
+    await receiver.restart();
+    const errors: WebhookExporterError[] = [];
+    const reader = exporterFor({ onError: (error) => errors.push(error) });
+    await waitUntil(() => reader.stats().sent === 30);
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 30));
+    expect(receiver.requests.every((request) => !("x-injected" in request.headers))).toBe(true);
+    expect(reader.stats()).toMatchObject({ pending: 0, sent: 30, dropped: 0 });
+    expect(errors.map((error) => error.code)).toEqual(["ERR_WEBHOOK_SPOOL"]);
+    expect(errors[0]?.message).toMatch(/skipped 2 entries/);
+    const left = readdirSync(spoolDir);
+    expect(left.filter((file) => file.endsWith(".torn"))).toHaveLength(3);
+    expect(left.filter((file) => file.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("a lock left behind", () => {
+  it.each([
+    ["an empty lock (a full disk at start, before this version)", ""],
+    ["pid 1, alive and unrelated (a container restart)", "1"],
+    ["a holder on another host that stopped its heartbeat a minute ago", JSON.stringify({ pid: 1, host: "elsewhere", token: "t" })],
+  ])("does not strand a restart: %s", async (_case, content) => {
+    writeFileSync(join(spoolDir, "exporter.lock"), content);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(spoolDir, "exporter.lock"), minuteAgo, minuteAgo);
+    const exporter = exporterFor();
+    exporter.add(featureEvent(1));
+    await exporter.flush();
+    expect(deliveredOnce(receiver)).toEqual(["user-1"]);
+  });
+});
+
+describe("stats() during a flood that spills to the spool", () => {
+  it("stays exact: added = sent + dropped + pending at every moment", async () => {
+    await receiver.stop();
+    const exporter = exporterFor({ maxEventInMemory: 1000, maxBufferedEvents: 2000, flushInterval: 50 });
+    const mismatches: string[] = [];
+    let added = 0;
+    for (let tick = 0; tick < 40; tick++) {
+      for (let index = 0; index < 2500; index++) exporter.add(featureEvent(added++));
+      await new Promise((resolve) => setImmediate(resolve));
+      const stats = exporter.stats();
+      if (stats.added !== stats.sent + stats.dropped + stats.pending) mismatches.push(JSON.stringify({ tick, ...stats, lastError: undefined }));
+    }
+    expect(mismatches).toEqual([]);
+    expect(added).toBe(100_000);
+  }, 15_000);
+});
