@@ -1,4 +1,4 @@
-import { safeParseEvent, type ValidationIssue, type WebhookEvent } from "@org/webhook-types";
+import { isValidEvent, safeParseEvent, type ValidationIssue, type WebhookEvent } from "@org/webhook-types";
 import { describeReceived, WebhookExporterError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 
@@ -18,9 +18,10 @@ export function checkEvent(event: WebhookEvent, options: Pick<ResolvedOptions, "
   if (kind !== options.eventType) {
     throw new WebhookExporterError("ERR_WEBHOOK_EVENT", `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`);
   }
-  const result = safeParseEvent(event);
-  if (!result.success) {
-    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.error.message, { cause: result.error, issues: result.error.issues });
+  if (!isValidEvent(event)) {
+    const result = safeParseEvent(event);
+    const issues = result.success ? [] : result.error.issues;
+    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.success ? "invalid event" : result.error.message, { cause: result.success ? undefined : result.error, issues });
   }
   if (!options.validateEvents) return;
   const record = event as unknown as Record<string, unknown>;

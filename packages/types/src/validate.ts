@@ -3,13 +3,10 @@ import { featureEventShape, type FeatureEvent } from "./feature-event.js";
 import type { FieldSpec, ShapeSpec } from "./field.js";
 import { describeValue, pointerSegment } from "./describe-value.js";
 import type { WebhookEvent, WebhookPayload } from "./payload.js";
+import { isValidEvent } from "./is-valid-event.js";
+import { isJsonRepresentable, isPlainObject, MAX_UNIX_SECONDS } from "./json-checks.js";
 import { trackingEventShape, type TrackingEvent } from "./tracking-event.js";
 
-/**
- * Seconds since 1970 stay below 1e11 until the year 5138, while milliseconds passed 1e11 in 1973:
- * a larger `creationDate` was almost surely written in milliseconds by mistake.
- */
-const MAX_UNIX_SECONDS = 99_999_999_999;
 
 /** The result of a `safeParse*` call: the typed value, or the error `parse*` would have thrown. */
 export type SafeParseResult<T> =
@@ -30,14 +27,7 @@ class IssueList {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
-function isJsonRepresentable(value: unknown): boolean {
-  const type = typeof value;
-  return type !== "function" && type !== "symbol" && type !== "bigint" && type !== "undefined";
-}
 
 /** A field check: returns what was expected when the value fails, `undefined` when it passes. */
 type FieldCheck = (value: unknown) => { expected: string; hint?: string } | undefined;
@@ -173,6 +163,7 @@ export function parseEvent(input: unknown): WebhookEvent {
 
 /** Like {@link parseEvent}, but returns `{ success, data | error }` instead of throwing. */
 export function safeParseEvent(input: unknown): SafeParseResult<WebhookEvent> {
+  if (isValidEvent(input)) return { success: true, data: input };
   return toResult(input, (value, issues) => {
     checkEvent(value, "", issues);
   });

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
-import { MAX_REPORTED_ISSUES, parseEvent, parsePayload, safeParseEvent, safeParsePayload, WebhookValidationError } from "../src/index.js";
+import { isValidEvent, MAX_REPORTED_ISSUES, parseEvent, parsePayload, safeParseEvent, safeParsePayload, WebhookValidationError } from "../src/index.js";
 
 const featureEvent = {
   kind: "feature",
@@ -168,5 +169,36 @@ describe("parseEvent", () => {
     expect(() => parseEvent({ ...featureEvent, userKey: 3 })).toThrow(/\/userKey: expected a string, got the number 3/);
     const result = safeParseEvent("nope");
     expect(result.success).toBe(false);
+  });
+});
+
+describe("isValidEvent", () => {
+  const validFeature = { kind: "feature", userKey: "u", creationDate: 1, key: "k", variation: "v", value: null, default: false, version: "", source: "SERVER" };
+  const validTracking = { kind: "tracking", userKey: "u", creationDate: 1, key: "k", evaluationContext: {}, trackingEventDetails: null };
+  const oddValues = fc.constantFrom<unknown>(() => 1, Symbol("s"), 1n, 1e11, 99_999_999_999, 1_767_225_600_000, -1, 0.5, [], null);
+  const mutatedEvent = fc
+    .tuple(
+      fc.constantFrom<Record<string, unknown>>(validFeature, validTracking),
+      fc.constantFrom(...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"])),
+      fc.option(fc.oneof(fc.jsonValue(), oddValues), { nil: undefined }),
+    )
+    .map(([base, key, value]) => {
+      const event = { ...base };
+      if (value === undefined) delete event[key];
+      else event[key] = value;
+      return event;
+    });
+
+  it("agrees with the shape-driven validator on thousands of valid and invalid events", () => {
+    fc.assert(
+      fc.property(mutatedEvent, (event) => {
+        expect(isValidEvent(event)).toBe(safeParsePayload({ meta: {}, events: [event] }).success);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses what is not an event object", () => {
+    for (const input of [null, [], "event", { ...validFeature, kind: "other" }]) expect(isValidEvent(input)).toBe(false);
   });
 });
