@@ -164,7 +164,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     expect(received.length + dropped).toBe(added);
     expect(new Set(received).size).toBe(received.length);
     expect(added).toBeGreaterThan(10_000);
-  });
+  }, 20_000);
 });
 
 function runChild(args: string[]): {
@@ -209,7 +209,7 @@ describe("the durable spool", () => {
     // The 50 events added after the last flush attempt were only in memory: lost with SIGKILL, as documented.
     expect(deliveredOnce()).toEqual(keys(0, 1000));
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
-  });
+  }, 20_000);
 
   it("closes on SIGTERM with handleSignals, sends what waits, then exits by the signal", async () => {
     const child = runChild([receiver.url, spoolDir, "sigterm", "0", "100"]);
@@ -218,7 +218,7 @@ describe("the durable spool", () => {
     child.signal("SIGTERM");
     expect(await child.exited).toBe("SIGTERM");
     expect(deliveredOnce()).toEqual(keys(0, 100));
-  });
+  }, 20_000);
 
   it("refuses a second exporter on the same directory", () => {
     exporterFor({ spool: { dir: spoolDir } });

@@ -63,7 +63,8 @@ describe("a transport that never settles", () => {
     expect(exporter.stats().lastError?.reason).toBe("timeout");
     await waitUntil(() => exporter.stats().pending === 0, 10_000);
     expect(deliveredOnce(receiver)).toEqual(keys(0, 10));
-    expect(exporter.stats().failedAttempts).toBe(4);
+    // Four swallowed attempts; on a loaded machine a real one may time out too (timeout is 100 ms here).
+    expect(exporter.stats().failedAttempts).toBeGreaterThanOrEqual(4);
   }, 15_000);
 
   it("does not hold close() past closeTimeout, and reports what it could not send", async () => {
