@@ -1,40 +1,59 @@
 import { configError, WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
-import { isMisuse, problemFor, type WebhookProblem } from "./problem.js";
-import type { VerifiedWebhook, WebhookVerifier } from "./webhook-verifier.js";
 
-/** Options of every framework adapter: the verifier's, plus a hook to see refusals. */
+/** Options of every framework adapter: the verifier's, plus the adapter's own. */
 export interface WebhookAdapterOptions extends WebhookVerifierOptions {
-  /** Called with each refused request's error (for logs and metrics); the answer is sent either way. */
+  /**
+   * Told of every request that did not end well: refusals, duplicates, a client that hung up, a handler
+   * that threw (`ERR_HANDLER_FAILED`, with its error as `cause`). The answer is sent either way; nothing
+   * reaches the client but a fixed problem body.
+   */
   onError?: ((error: WebhookVerificationError) => void) | undefined;
+  /**
+   * How long the whole body may take to arrive; past it the request is answered 408 and its socket freed
+   * (a client sending one byte a second holds nothing for long). Node adapters only.
+   * @default 30000
+   */
+  bodyTimeoutMs?: number | undefined;
 }
 
-/** Splits the adapter's own option from the verifier's, checking it. */
-export function splitAdapterOptions(options: WebhookAdapterOptions): {
+/** The adapter's own options, checked. */
+export interface AdapterSettings {
   verifierOptions: WebhookVerifierOptions;
-  onError: ((error: WebhookVerificationError) => void) | undefined;
-} {
-  const { onError, ...verifierOptions } = options;
+  onError: (error: WebhookVerificationError) => void;
+  bodyTimeoutMs: number;
+}
+
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** Splits the adapter's own options from the verifier's, checking them. */
+export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSettings {
+  if (typeof options !== "object" || options === null) throw configError("options", "must be an object");
+  const { onError, bodyTimeoutMs, ...verifierOptions } = options;
   if (onError !== undefined && typeof onError !== "function") throw configError("onError", "must be a function");
-  return { verifierOptions, onError };
+  if (bodyTimeoutMs !== undefined && (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0 || bodyTimeoutMs > 2 ** 31 - 1)) {
+    throw configError("bodyTimeoutMs", "must be a positive integer of milliseconds, at most 2147483647");
+  }
+  return {
+    verifierOptions,
+    onError: (error) => {
+      try {
+        onError?.(error);
+      } catch {
+        // A throwing onError must not turn an answer into a crash.
+      }
+    },
+    bodyTimeoutMs: bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  };
 }
 
-/**
- * The problem to answer for a failed verification, or a rethrow for what is not a refusal: misuse
- * (a body parser ran first, bad options) and unexpected errors must reach the developer.
- */
-export function refusalFor(error: unknown, onError: ((error: WebhookVerificationError) => void) | undefined): WebhookProblem {
-  if (!(error instanceof WebhookVerificationError) || isMisuse(error)) throw error;
-  onError?.(error);
-  return problemFor(error);
+/** Any failure before the handler, as a verification error (an unexpected one becomes `ERR_INTERNAL`). */
+export function asVerificationError(error: unknown): WebhookVerificationError {
+  if (error instanceof WebhookVerificationError) return error;
+  return new WebhookVerificationError("ERR_INTERNAL", "an unexpected error while verifying the request", { cause: error });
 }
 
-/**
- * After the handler failed (threw, or answered 5xx), forgets the batch's id so that the sender's retry
- * is processed instead of refused as a replay: at-least-once delivery holds.
- */
-export function releaseAfterFailure(verifier: WebhookVerifier, webhook: VerifiedWebhook): void {
-  const store = verifier.options.replayStore;
-  if (store?.forget === undefined || webhook.id === undefined) return;
-  store.forget(webhook.id).catch(() => undefined);
+/** The handler's failure, for `onError`. */
+export function handlerFailure(error: unknown): WebhookVerificationError {
+  return new WebhookVerificationError("ERR_HANDLER_FAILED", "the webhook handler threw or rejected", { cause: error });
 }

@@ -1,12 +1,22 @@
+import { WebhookVerificationError } from "./errors.js";
+
 /** Byte helpers that work the same in Node and in edge runtimes (no `Buffer`). */
 
 const utf8 = new TextEncoder();
 
-/** The bytes of a body as given: strings as UTF-8, binary as is (never decoded and re-encoded). */
+/**
+ * The bytes of a body as given: strings as UTF-8, binary as is (never decoded and re-encoded).
+ * @throws {WebhookVerificationError} `ERR_BODY_NOT_RAW` for anything else (a parsed object, `undefined`, `null`).
+ */
 export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   if (typeof body === "string") return utf8.encode(body);
   if (body instanceof Uint8Array) return body;
-  return new Uint8Array(body);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  const got = body === null ? "null" : Array.isArray(body) ? "an array" : typeof body;
+  throw new WebhookVerificationError(
+    "ERR_BODY_NOT_RAW",
+    `body must be the raw bytes (a Buffer, Uint8Array, ArrayBuffer or string), got ${got}: the signature covers the exact bytes, so read them before any JSON parser (express.raw({ type: "application/json", limit: "32mb" }), or express.json({ verify }) keeping req.rawBody)`,
+  );
 }
 
 export function utf8Bytes(text: string): Uint8Array {

@@ -8,8 +8,20 @@ export type WebhookVerificationErrorCode =
   | "ERR_SIGNATURE_MISMATCH"
   /** `webhook-timestamp` further from now than `toleranceSeconds`. */
   | "ERR_TIMESTAMP_OUT_OF_RANGE"
-  /** A `webhook-id` the replay store has seen before. */
+  /** The request was already processed (its digest or signed `webhook-id` is committed): a duplicate, answered 2xx. */
   | "ERR_REPLAYED"
+  /** Another delivery of this request holds a live claim (its handler is running): answered 503 with `Retry-After`. */
+  | "ERR_REPLAY_IN_PROGRESS"
+  /** The client closed the connection, or reset it, before the whole body arrived. */
+  | "ERR_BODY_INCOMPLETE"
+  /** The body did not arrive within `bodyTimeoutMs` (answered 408). */
+  | "ERR_BODY_TIMEOUT"
+  /** The handler threw or rejected (answered 500; `cause` is its error, never sent to the client). */
+  | "ERR_HANDLER_FAILED"
+  /** Something failed that no check expected (answered 500; `cause` holds it). */
+  | "ERR_INTERNAL"
+  /** The body given is not the raw bytes (a parsed object, `undefined`, `null`): the signature covers the exact bytes. */
+  | "ERR_BODY_NOT_RAW"
   /** The body is larger than `maxBodyBytes`. */
   | "ERR_BODY_TOO_LARGE"
   /** Signed correctly, but not JSON or not a valid payload (`cause` holds the validation error). */
@@ -30,11 +42,14 @@ export class WebhookVerificationError extends Error {
   readonly code: WebhookVerificationErrorCode;
   /** The option at fault, for `ERR_WEBHOOK_CONFIG`. */
   readonly field: string | undefined;
+  /** For `ERR_REPLAY_IN_PROGRESS`: when the claim ends, in seconds (the `Retry-After` answered). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+  constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown; field?: string; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options?.field;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
 import { createWebhookVerifier } from "./api-node.js";
-import { releaseOnServerError, verifyNodeRequest } from "./node-request.js";
+import { settleWithResponse, verifyNodeRequest } from "./node-request.js";
 import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 declare global {
@@ -15,26 +15,29 @@ declare global {
 }
 
 /** The request as the middleware sees it (Express 4 and 5 pass a subtype). */
-export type WebhookMiddlewareRequest = IncomingMessage & { body?: unknown; webhook?: VerifiedWebhook };
+export type WebhookMiddlewareRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; webhook?: VerifiedWebhook };
 
 /** An Express middleware (Express 4 and 5). */
 export type WebhookMiddleware = (req: WebhookMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 /**
- * Express middleware that reads the raw body itself (capped at `maxBodyBytes`), verifies it, sets
- * `req.webhook` and calls `next()`. Refusals are answered with 401, 400, 409, 413 or 503 and a JSON
- * problem body. A body parser that ran first is misuse: `next(error)` with `ERR_BODY_ALREADY_PARSED`.
+ * Express middleware that reads the raw body itself (capped at `maxBodyBytes`, within `bodyTimeoutMs`),
+ * or takes the bytes a parser kept in `req.rawBody` (`express.json({ verify })`, NestJS `rawBody: true`),
+ * verifies it, sets `req.webhook` and calls `next()`. Refusals are answered with 401, 400, 408, 413 or
+ * 503 and a JSON problem body; a duplicate with `200 {"duplicate":true}`. The request is committed when
+ * the response ends below 500, and released otherwise. A body parser that ran first without keeping the
+ * bytes is misuse: `next(error)` with `ERR_BODY_ALREADY_PARSED`.
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at creation, naming the bad option.
  */
 export function webhookMiddleware(options: WebhookAdapterOptions): WebhookMiddleware {
-  const { verifierOptions, onError } = splitAdapterOptions(options);
-  const verifier = createWebhookVerifier(verifierOptions);
+  const settings = splitAdapterOptions(options);
+  const verifier = createWebhookVerifier(settings.verifierOptions);
   return (req, res, next) => {
-    verifyNodeRequest(verifier, req, res, onError).then(
+    verifyNodeRequest(verifier, settings, req, res, true).then(
       (webhook) => {
         if (webhook === undefined) return;
         req.webhook = webhook;
-        releaseOnServerError(verifier, webhook, res);
+        settleWithResponse(webhook, res);
         next();
       },
       (error: unknown) => {

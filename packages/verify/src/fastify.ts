@@ -1,60 +1,83 @@
-import type { FastifyInstance, FastifyPluginCallback } from "fastify";
-import { refusalFor, releaseAfterFailure, splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
+import { Readable } from "node:stream";
+import type { FastifyPluginCallback, FastifyReply } from "fastify";
+import fastifyPlugin from "fastify-plugin";
+import { asVerificationError, handlerFailure, splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
 import { createWebhookVerifier } from "./api-node.js";
-import { WebhookVerificationError } from "./errors.js";
+import type { WebhookVerificationError } from "./errors.js";
+import { answerFor, isMisuse } from "./problem.js";
+import { readNodeBody } from "./raw-body.js";
 import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by `webhookPlugin` once the request is verified. */
+    /** Set by `webhookPlugin` on the routes that opt in (`config: { webhook: true }`), once the request is verified. */
     webhook?: VerifiedWebhook;
+  }
+  interface FastifyContextConfig {
+    /** Verify this route's requests with `webhookPlugin`. */
+    webhook?: boolean;
   }
 }
 
+/** The content type a verified request is handed to Fastify's parsing under: its body is the payload, parsed once. */
+const VERIFIED_CONTENT_TYPE = "application/x-org-webhook-verified";
+
+function send(reply: FastifyReply, error: WebhookVerificationError): FastifyReply {
+  const answer = answerFor(error);
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
 /**
- * A Fastify plugin (Fastify 4 and 5) that verifies every route of the scope it is registered in. It
- * replaces the scope's JSON parser with one that keeps the raw bytes (capped at `maxBodyBytes`: a 413
- * past it), verifies in a `preHandler` hook, sets `request.webhook`, and answers refusals with the
- * same JSON problem body as the other adapters. Register it in its own scope:
+ * A Fastify plugin (Fastify 4.26+ and 5) that verifies the routes that opt in with
+ * `config: { webhook: true }`; every other route, and Fastify's JSON parser, are left as they were.
+ * On a webhook route it reads the raw bytes before any parser (capped at `maxBodyBytes`, within
+ * `bodyTimeoutMs`), verifies them, sets `request.webhook` and `request.body` (the payload, parsed
+ * once), and answers refusals with the same JSON problem body as the other adapters (a duplicate with
+ * `200 {"duplicate":true}`). The request is committed when the answer is below 500, released otherwise.
  *
  * ```ts
- * app.register(async (scope) => {
- *   await scope.register(webhookPlugin, { secret });
- *   scope.post("/webhook", async (request) => ({ received: request.webhook!.payload.events.length }));
- * });
+ * await app.register(webhookPlugin, { secret });
+ * app.post("/webhook", { config: { webhook: true } }, async (request) => ({ received: request.webhook!.payload.events.length }));
  * ```
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at registration, naming the bad option.
  */
-export const webhookPlugin: FastifyPluginCallback<WebhookAdapterOptions> = (scope: FastifyInstance, options, done) => {
-  const { verifierOptions, onError } = splitAdapterOptions(options);
-  const verifier = createWebhookVerifier(verifierOptions);
-  scope.removeContentTypeParser("application/json");
-  // The signature covers the exact bytes: hand them over unparsed.
-  scope.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit: verifier.options.maxBodyBytes }, (_request, body, parsed) => {
-    parsed(null, body);
+const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, done) => {
+  const settings = splitAdapterOptions(options);
+  const verifier = createWebhookVerifier(settings.verifierOptions);
+  fastify.addContentTypeParser(VERIFIED_CONTENT_TYPE, (request, _payload, parsed) => {
+    parsed(null, request.webhook?.payload);
   });
-  scope.addHook("preHandler", async (request, reply) => {
-    if (!(request.body instanceof Uint8Array)) {
-      throw new WebhookVerificationError("ERR_BODY_ALREADY_PARSED", "webhookPlugin needs the raw application/json body; another content-type parser handled this request");
-    }
+  fastify.addHook("preParsing", async (request, reply, payload) => {
+    if (request.routeOptions.config.webhook !== true) return payload;
     try {
-      request.webhook = await verifier.verify({ body: request.body, headers: request.headers });
-    } catch (error) {
-      const problem = refusalFor(error, onError);
-      return reply.code(problem.status).type("application/problem+json").send(problem);
+      const body = await readNodeBody(request.raw, verifier.options.maxBodyBytes, settings.bodyTimeoutMs);
+      request.webhook = await verifier.verify({ body, headers: request.headers });
+    } catch (caught) {
+      const error = asVerificationError(caught);
+      if (isMisuse(error)) throw error;
+      settings.onError(error);
+      return send(reply, error);
     }
-    return undefined;
+    // The bytes are read and the payload parsed: Fastify's parsing step only hands the payload over.
+    request.raw.headers["content-type"] = VERIFIED_CONTENT_TYPE;
+    return Readable.from([]);
   });
-  scope.addHook("onResponse", async (request, reply) => {
-    if (request.webhook !== undefined && reply.statusCode >= 500) releaseAfterFailure(verifier, request.webhook);
+  fastify.addHook("onError", async (request, _reply, error) => {
+    if (request.webhook !== undefined) settings.onError(handlerFailure(error));
     return Promise.resolve();
+  });
+  // Settled as the answer goes out, so that the sender's next request already finds the commit.
+  fastify.addHook("onSend", async (request, reply, payload) => {
+    if (request.webhook !== undefined) await (reply.statusCode < 500 ? request.webhook.commit() : request.webhook.release());
+    return payload;
+  });
+  fastify.addHook("onRequestAbort", async (request) => {
+    await request.webhook?.release();
   });
   done();
 };
 
-// Like fastify-plugin: the parser and hooks apply to the scope that registers the plugin, not only to
-// the plugin's own (empty) child scope.
-Object.assign(webhookPlugin, { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "@org/webhook-verify" });
+export const webhookPlugin: FastifyPluginCallback<WebhookAdapterOptions> = fastifyPlugin(plugin, { fastify: ">=4.26", name: "@org/webhook-verify" });
 
 export type { WebhookAdapterOptions } from "./adapter.js";
 export type { VerifiedWebhook } from "./webhook-verifier.js";

@@ -10,12 +10,14 @@ import { createNodeAdapter, type NodeWebhookHandler } from "./node-request.js";
 /**
  * Wraps an App Router route handler (`app/api/webhook/route.ts`): `export const POST = withWebhook(
  * options, (webhook, request) => Response.json({ ok: true }))`. Works in the Node.js and Edge runtimes.
- * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at creation, naming the bad option.
+ * Options are checked on the first request, not at import, so `next build` passes where the secret is
+ * not set; a bad option then answers 500 and reaches `onError`. The Edge runtime keeps 10 MB of a body:
+ * a larger batch is answered 413 (`ERR_BODY_TOO_LARGE`); use the Node.js runtime for those.
  */
 export function withWebhook<Context = unknown>(
   options: WebhookAdapterOptions,
   handler: FetchWebhookHandler<Context>,
-): (request: Request, context: Context) => Promise<Response> {
+): (request: Request, context?: Context) => Promise<Response> {
   return createFetchHandler(options, handler);
 }
 
@@ -25,14 +27,14 @@ export type PagesWebhookHandler = NodeWebhookHandler<IncomingMessage & { body?: 
 /**
  * Wraps a Pages Router API route (`pages/api/webhook.ts`). The route must also turn Next's body parser
  * off, with this exact line (Next reads it statically): `export const config = { api: { bodyParser: false } };`
- * Without it, the request fails loudly with `ERR_BODY_ALREADY_PARSED`.
- * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at creation, naming the bad option.
+ * Without it, the request is answered 500 and `onError` hears `ERR_BODY_ALREADY_PARSED`. Options are
+ * checked on the first request, not at import, so `next build` passes where the secret is not set.
  */
 export function withPagesWebhook(
   options: WebhookAdapterOptions,
   handler: PagesWebhookHandler,
 ): (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => Promise<void> {
-  return createNodeAdapter(createWebhookVerifier, options, handler);
+  return createNodeAdapter(createWebhookVerifier, options, handler, true);
 }
 
 export type { FetchWebhookHandler } from "./fetch.js";

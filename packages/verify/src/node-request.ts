@@ -1,42 +1,59 @@
 import type { ServerResponse } from "node:http";
-import { releaseAfterFailure, refusalFor, splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
+import { asVerificationError, handlerFailure, splitAdapterOptions, type AdapterSettings, type WebhookAdapterOptions } from "./adapter.js";
 import type { WebhookVerificationError } from "./errors.js";
-import { readNodeBody, type NodeRequest } from "./raw-body.js";
-import type { WebhookProblem } from "./problem.js";
-import type { VerifiedWebhook, WebhookVerifier } from "./webhook-verifier.js";
 import type { WebhookVerifierOptions } from "./options.js";
+import { answerFor, isMisuse } from "./problem.js";
+import { readNodeBody, type NodeRequest } from "./raw-body.js";
+import type { VerifiedWebhook, WebhookVerifier } from "./webhook-verifier.js";
 
-/** Writes a refusal as `application/problem+json`; a 413 also closes the connection (the body was not read). */
-export function sendProblem(res: ServerResponse, problem: WebhookProblem): void {
-  const headers: Record<string, string> = { "content-type": "application/problem+json" };
-  if (problem.status === 413) headers.connection = "close";
-  res.writeHead(problem.status, headers).end(JSON.stringify(problem));
+/** Writes an answer unless one was sent or the client is gone; never throws. */
+export function sendAnswer(res: ServerResponse, error: WebhookVerificationError): void {
+  if (res.headersSent || res.destroyed) return;
+  const answer = answerFor(error);
+  try {
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+  } catch {
+    // The socket went away between the check and the write: nobody is left to answer.
+  }
 }
 
 /**
- * Reads, verifies and answers a refusal on a Node request. Resolves the verified webhook, or
- * `undefined` once a refusal was sent. Misuse rejects.
+ * Reads and verifies a Node request. Resolves the verified webhook, or `undefined` once the request
+ * was answered (a refusal, a duplicate, a client that hung up). With `passMisuse`, misuse rejects
+ * (for frameworks with an error handler); otherwise it is answered 500 and reported.
  */
 export async function verifyNodeRequest(
   verifier: WebhookVerifier,
+  settings: AdapterSettings,
   req: NodeRequest,
   res: ServerResponse,
-  onError: ((error: WebhookVerificationError) => void) | undefined,
+  passMisuse = false,
 ): Promise<VerifiedWebhook | undefined> {
   try {
-    const body = await readNodeBody(req, verifier.options.maxBodyBytes);
+    const body = await readNodeBody(req, verifier.options.maxBodyBytes, settings.bodyTimeoutMs);
     return await verifier.verify({ body, headers: req.headers });
-  } catch (error) {
-    sendProblem(res, refusalFor(error, onError));
+  } catch (caught) {
+    const error = asVerificationError(caught);
+    if (passMisuse && isMisuse(error)) throw error;
+    settings.onError(error);
+    sendAnswer(res, error);
     return undefined;
   }
 }
 
-/** Releases the batch id when the response ends in a 5xx, or never ends (the handler failed). */
-export function releaseOnServerError(verifier: WebhookVerifier, webhook: VerifiedWebhook, res: ServerResponse): void {
-  res.once("close", () => {
-    if (!res.writableFinished || res.statusCode >= 500) releaseAfterFailure(verifier, webhook);
-  });
+/**
+ * Commits the request once the response is written below 500 (before the client can read it, so its
+ * next request already finds the commit); releases it on a 5xx, or when the response never ends (the
+ * handler failed, or the client went away first), so that the sender's retry is processed.
+ */
+export function settleWithResponse(webhook: VerifiedWebhook, res: ServerResponse): void {
+  const settle = () => {
+    res.off("finish", settle);
+    res.off("close", settle);
+    void (res.writableFinished && res.statusCode < 500 ? webhook.commit() : webhook.release());
+  };
+  res.once("finish", settle);
+  res.once("close", settle);
 }
 
 /** What runs once a Node request is verified. */
@@ -44,25 +61,43 @@ export type NodeWebhookHandler<Req extends NodeRequest = NodeRequest> = (webhook
 
 /**
  * A Node request listener around `handler`, over the given verifier factory (Node or Web crypto): it
- * verifies, answers refusals, and calls the handler. A handler that throws gets a 500 (unless it
- * answered already), the batch id is released for the sender's retry, and the error is rethrown.
+ * verifies, answers refusals, and calls the handler. The returned promise never rejects: a handler that
+ * throws gets a 500 (unless it answered already), `onError` hears of it, and the request is released
+ * for the sender's retry. Options are checked on the first request when `lazy` (so that a build
+ * without the secret set does not fail at import), else at creation.
  */
 export function createNodeAdapter<Req extends NodeRequest>(
   createVerifier: (options: WebhookVerifierOptions) => WebhookVerifier,
   options: WebhookAdapterOptions,
   handler: NodeWebhookHandler<Req>,
+  lazy = false,
 ): (req: Req, res: ServerResponse) => Promise<void> {
-  const { verifierOptions, onError } = splitAdapterOptions(options);
-  const verifier = createVerifier(verifierOptions);
+  let ready: { verifier: WebhookVerifier; settings: AdapterSettings } | undefined;
+  const prepare = () => {
+    const settings = splitAdapterOptions(options);
+    ready = { verifier: createVerifier(settings.verifierOptions), settings };
+    return ready;
+  };
+  if (!lazy) prepare();
   return async (req, res) => {
-    const webhook = await verifyNodeRequest(verifier, req, res, onError);
+    let prepared: { verifier: WebhookVerifier; settings: AdapterSettings };
+    try {
+      prepared = ready ?? prepare();
+    } catch (error) {
+      options.onError?.(asVerificationError(error));
+      sendAnswer(res, asVerificationError(error));
+      return;
+    }
+    const { verifier, settings } = prepared;
+    const webhook = await verifyNodeRequest(verifier, settings, req, res);
     if (webhook === undefined) return;
-    releaseOnServerError(verifier, webhook, res);
+    settleWithResponse(webhook, res);
     try {
       await handler(webhook, req, res);
     } catch (error) {
-      if (!res.headersSent) res.writeHead(500).end();
-      throw error;
+      const failure = handlerFailure(error);
+      settings.onError(failure);
+      sendAnswer(res, failure);
     }
   };
 }

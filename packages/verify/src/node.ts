@@ -4,9 +4,10 @@ import { createWebhookVerifier } from "./api-node.js";
 import { createNodeAdapter, type NodeWebhookHandler } from "./node-request.js";
 
 /**
- * A `node:http` request listener: verifies, answers refusals with a JSON problem, and calls `handler`
- * with the verified webhook. A handler that throws gets a 500, the batch id is released for the
- * sender's retry, and the returned promise rejects with the error.
+ * A `node:http` request listener: verifies, answers refusals with a JSON problem (a duplicate with
+ * `200 {"duplicate":true}`), and calls `handler` with the verified webhook. The listener's promise never
+ * rejects, whatever the client or the handler does: a handler that throws gets a 500, `onError` hears of
+ * it, and the request is released for the sender's retry.
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at creation, naming the bad option.
  */
 export function createNodeWebhookHandler(

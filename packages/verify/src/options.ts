@@ -18,8 +18,26 @@ export interface WebhookVerifierOptions {
   scheme?: SignatureScheme | undefined;
   /** How far `webhook-timestamp` may be from now, either way. @default 300 */
   toleranceSeconds?: number | undefined;
-  /** Refuses a `webhook-id` seen before; ids are kept for twice `toleranceSeconds`. */
+  /**
+   * Claims each request's identities (its body's digest, and its signed `webhook-id`) before the handler
+   * runs and commits them once it succeeded, so a request is processed once: a duplicate is acknowledged
+   * (2xx) without calling the handler. Ids are kept for twice `toleranceSeconds`, digests for
+   * `hubReplayWindowSeconds`.
+   */
   replayStore?: ReplayStore | undefined;
+  /**
+   * How long a processed body's digest is remembered. A hub-only request (GO Feature Flag) carries no
+   * timestamp, so this is the window in which a captured one is refused; past it, it would be accepted
+   * again. Costs one store key per request for that long.
+   * @default 86400 (24 h)
+   */
+  hubReplayWindowSeconds?: number | undefined;
+  /**
+   * How long a claim holds before the handler commits or releases it: a receiver that dies mid-handler
+   * blocks the sender's retries (503, `Retry-After`) at most this long. Longer than your slowest handler.
+   * @default 60
+   */
+  claimLeaseSeconds?: number | undefined;
   /** The largest body accepted, in bytes. @default 33554432 (32 MiB) */
   maxBodyBytes?: number | undefined;
 }
@@ -31,16 +49,26 @@ export interface ResolvedVerifierOptions {
   readonly toleranceSeconds: number;
   readonly replayStore: ReplayStore | undefined;
   readonly maxBodyBytes: number;
+  readonly hubReplayWindowSeconds: number;
+  readonly claimLeaseSeconds: number;
 }
 
 /** Defaults of {@link WebhookVerifierOptions}. */
-export const VERIFIER_DEFAULTS: Readonly<{ scheme: "any"; toleranceSeconds: number; maxBodyBytes: number }> = Object.freeze({
+export const VERIFIER_DEFAULTS: Readonly<{
+  scheme: "any";
+  toleranceSeconds: number;
+  maxBodyBytes: number;
+  hubReplayWindowSeconds: number;
+  claimLeaseSeconds: number;
+}> = Object.freeze({
   scheme: "any",
   toleranceSeconds: 300,
   maxBodyBytes: 32 * 1024 * 1024,
+  hubReplayWindowSeconds: 24 * 60 * 60,
+  claimLeaseSeconds: 60,
 });
 
-const KNOWN_KEYS = new Set(["secret", "scheme", "toleranceSeconds", "replayStore", "maxBodyBytes"]);
+const KNOWN_KEYS = new Set(["secret", "scheme", "toleranceSeconds", "replayStore", "maxBodyBytes", "hubReplayWindowSeconds", "claimLeaseSeconds"]);
 
 function positiveInteger(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -64,8 +92,9 @@ export function resolveVerifierOptions(options: WebhookVerifierOptions, extraKey
     throw configError("scheme", `must be "hub", "standard" or "any", got ${JSON.stringify(scheme).slice(0, 40)}`);
   }
   const replayStore = options.replayStore;
-  if (replayStore !== undefined && typeof (replayStore as Partial<ReplayStore>).seen !== "function") {
-    throw configError("replayStore", "must have a seen(id, ttlSeconds) method");
+  const store = replayStore as Partial<ReplayStore> | undefined;
+  if (store !== undefined && (typeof store.claim !== "function" || typeof store.commit !== "function" || typeof store.release !== "function")) {
+    throw configError("replayStore", "must have claim, commit and release methods (see ReplayStore)");
   }
   return {
     keys: resolveSecrets(options.secret),
@@ -73,5 +102,7 @@ export function resolveVerifierOptions(options: WebhookVerifierOptions, extraKey
     toleranceSeconds: positiveInteger("toleranceSeconds", options.toleranceSeconds, VERIFIER_DEFAULTS.toleranceSeconds),
     replayStore,
     maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, VERIFIER_DEFAULTS.maxBodyBytes),
+    hubReplayWindowSeconds: positiveInteger("hubReplayWindowSeconds", options.hubReplayWindowSeconds, VERIFIER_DEFAULTS.hubReplayWindowSeconds),
+    claimLeaseSeconds: positiveInteger("claimLeaseSeconds", options.claimLeaseSeconds, VERIFIER_DEFAULTS.claimLeaseSeconds),
   };
 }

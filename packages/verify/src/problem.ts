@@ -8,29 +8,60 @@ export interface WebhookProblem {
   code: WebhookVerificationErrorCode;
 }
 
+/** A whole HTTP answer, ready for any framework to write. */
+export interface WebhookAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** Fixed text per code: an answer never echoes the request or the reason's details. */
 const PROBLEMS: Readonly<Record<WebhookVerificationErrorCode, readonly [status: number, title: string]>> = {
   ERR_MISSING_SIGNATURE: [401, "Missing webhook signature"],
   ERR_MALFORMED_SIGNATURE: [401, "Malformed webhook signature"],
   ERR_SIGNATURE_MISMATCH: [401, "Invalid webhook signature"],
   ERR_TIMESTAMP_OUT_OF_RANGE: [401, "Webhook timestamp out of range"],
-  // 409: the batch is already here. A sender that re-sends after a lost answer can count it as delivered.
-  ERR_REPLAYED: [409, "Webhook already received"],
+  // 2xx: the batch is already here. GO Feature Flag re-sends on any status over 399, so a refusal would loop.
+  ERR_REPLAYED: [200, "Webhook already received"],
+  // 503: the sender keeps the batch and tries again once the other delivery has committed or failed.
+  ERR_REPLAY_IN_PROGRESS: [503, "Webhook being processed"],
   ERR_BODY_TOO_LARGE: [413, "Webhook body too large"],
+  ERR_BODY_INCOMPLETE: [400, "Webhook body incomplete"],
+  ERR_BODY_TIMEOUT: [408, "Webhook body not received in time"],
   ERR_INVALID_PAYLOAD: [400, "Invalid webhook payload"],
   // 503: the sender keeps the batch and tries again later.
   ERR_REPLAY_STORE_UNAVAILABLE: [503, "Replay store unavailable"],
+  ERR_HANDLER_FAILED: [500, "Webhook handler failed"],
+  ERR_INTERNAL: [500, "Webhook receiver error"],
   ERR_WEBHOOK_CONFIG: [500, "Webhook receiver misconfigured"],
   ERR_BODY_ALREADY_PARSED: [500, "Webhook receiver misconfigured"],
+  ERR_BODY_NOT_RAW: [500, "Webhook receiver misconfigured"],
 };
 
-/** The HTTP answer for a refused request. */
+/** The problem details for a refused request. */
 export function problemFor(error: WebhookVerificationError): WebhookProblem {
   const [status, title] = PROBLEMS[error.code];
   return { type: `urn:webhook-verify:${error.code.slice(4).toLowerCase().replaceAll("_", "-")}`, title, status, code: error.code };
 }
 
-/** True for misuse that the developer must fix (the adapters rethrow it rather than answer). */
+/**
+ * The answer to a request that did not reach the handler: a duplicate is acknowledged with
+ * `200 {"duplicate":true}` (the sender counts it delivered); a claim in progress is `503` with
+ * `Retry-After`; every other refusal is a problem body. A 413 or 408 also closes the connection, since
+ * the rest of the body was not read.
+ */
+export function answerFor(error: WebhookVerificationError): WebhookAnswer {
+  const problem = problemFor(error);
+  if (error.code === "ERR_REPLAYED") {
+    return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ duplicate: true }) };
+  }
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
+  if (problem.status === 413 || problem.status === 408) headers.connection = "close";
+  return { status: problem.status, headers, body: JSON.stringify(problem) };
+}
+
+/** True for misuse that the developer must fix (frameworks with an error handler get it as an error). */
 export function isMisuse(error: WebhookVerificationError): boolean {
-  return error.code === "ERR_WEBHOOK_CONFIG" || error.code === "ERR_BODY_ALREADY_PARSED";
+  return error.code === "ERR_WEBHOOK_CONFIG" || error.code === "ERR_BODY_ALREADY_PARSED" || error.code === "ERR_BODY_NOT_RAW";
 }

@@ -1,55 +1,121 @@
 import { configError } from "./errors.js";
 
+/** What a replay store answers to a claim. */
+export type ReplayClaim =
+  /**
+   * Every key is now claimed by this delivery, until the lease ends or it is committed or released;
+   * `token` names this claim, so that releasing it never removes another delivery's.
+   */
+  | { readonly state: "claimed"; readonly token: string }
+  /** Another delivery of this request holds a live claim: answer 503 and let the sender retry. */
+  | { readonly state: "in-progress"; readonly retryAfterSeconds: number }
+  /** A key is committed: this request was already processed (a duplicate, answered 2xx). */
+  | { readonly state: "committed" };
+
+/** A key to commit, and how long to remember it. */
+export interface ReplayCommit {
+  readonly key: string;
+  readonly ttlSeconds: number;
+}
+
 /**
- * Remembers which `webhook-id`s were accepted, so that a captured request cannot be played again and a
- * re-sent batch is not processed twice. Implementations must check and record atomically.
+ * Remembers which requests were processed, in two steps as idempotency keys do: a request's keys (its
+ * body's digest, and its signed `webhook-id`) are **claimed** for a short lease before the handler
+ * runs, **committed** once it succeeded, **released** when it failed. Only a committed key means
+ * "already here", so a receiver that crashes mid-handler loses nothing: the sender's retry finds the
+ * claim expired, or released, and is processed.
  */
 export interface ReplayStore {
-  /** Records `id` for `ttlSeconds`; resolves `true` when it was already recorded (a replay). */
-  seen(id: string, ttlSeconds: number): Promise<boolean>;
   /**
-   * Forgets `id`. The adapters call it when the handler fails after the id was recorded, so that the
-   * sender's retry of the same batch is accepted instead of refused as a replay (nothing is lost).
+   * Atomically: `committed` when any key is committed; else `in-progress` when any holds a live claim;
+   * else claims every key for `leaseSeconds`. Rejects when the store cannot answer (the request is then
+   * refused with 503, so the sender retries).
    */
-  forget?(id: string): Promise<void>;
+  claim(keys: readonly string[], leaseSeconds: number): Promise<ReplayClaim>;
+  /** Marks the keys as processed, each for its `ttlSeconds`. */
+  commit(entries: readonly ReplayCommit[]): Promise<void>;
+  /** Drops the claims made under `token` (never a commit), so the sender's retry is processed. */
+  release(keys: readonly string[], token: string): Promise<void>;
 }
 
 /** Options of {@link createMemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
-  /** The most ids kept; past it, the least recently recorded is forgotten. @default 10000 */
+  /**
+   * The most keys kept, claimed or committed. Only expired keys are ever evicted: when every key is live,
+   * a new request is refused (503) rather than a live key forgotten. About 200 bytes per key.
+   * @default 200000
+   */
   maxEntries?: number | undefined;
   /** The clock, in milliseconds (for tests). @default Date.now */
   now?: (() => number) | undefined;
 }
 
+/** The store is full of live keys: refused rather than forgetting one (which would reopen a replay window). */
+export class ReplayStoreFullError extends Error {
+  override readonly name = "ReplayStoreFullError";
+}
+
+interface Entry {
+  /** The claim's token, or `undefined` once committed. */
+  token: string | undefined;
+  expiresAt: number;
+}
+
 /**
- * An in-memory LRU replay store for one process. Ids expire after their TTL; when full, the oldest is
- * forgotten first. Several receiver instances need a shared store (see `@org/webhook-verify/redis`).
+ * An in-memory replay store for one process. Several receiver instances need a shared store (see
+ * `@org/webhook-verify/redis`).
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` when `maxEntries` is not a positive integer.
  */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
-  const maxEntries = options.maxEntries ?? 10_000;
+  const maxEntries = options.maxEntries ?? 200_000;
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
     throw configError("maxEntries", `must be a positive integer, got ${String(maxEntries)}`);
   }
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order: re-inserting on record keeps the oldest first.
-  const expiries = new Map<string, number>();
+  const entries = new Map<string, Entry>();
+  // A sweep finds nothing to evict before this time: a store full of live keys is not swept per request.
+  let nextExpiry = 0;
+  let claims = 0;
+
+  function live(key: string, time: number): Entry | undefined {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > time) return entry;
+    entries.delete(key);
+    return undefined;
+  }
+
+  function makeRoom(needed: number, time: number): void {
+    if (entries.size + needed <= maxEntries || time < nextExpiry) return;
+    nextExpiry = Infinity;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= time) entries.delete(key);
+      else nextExpiry = Math.min(nextExpiry, entry.expiresAt);
+    }
+  }
+
   return {
-    seen(id, ttlSeconds) {
+    claim(keys, leaseSeconds) {
       const time = now();
-      const expiry = expiries.get(id);
-      if (expiry !== undefined && expiry > time) return Promise.resolve(true);
-      expiries.delete(id);
-      if (expiries.size >= maxEntries) {
-        const oldest = expiries.keys().next();
-        if (oldest.done !== true) expiries.delete(oldest.value);
+      const found = keys.map((key) => live(key, time));
+      if (found.some((entry) => entry !== undefined && entry.token === undefined)) return Promise.resolve({ state: "committed" });
+      const claimed = found.find((entry) => entry !== undefined);
+      if (claimed !== undefined) return Promise.resolve({ state: "in-progress", retryAfterSeconds: Math.max(1, Math.ceil((claimed.expiresAt - time) / 1000)) });
+      makeRoom(keys.length, time);
+      if (entries.size + keys.length > maxEntries) {
+        return Promise.reject(new ReplayStoreFullError(`the memory replay store holds ${maxEntries} live keys (maxEntries)`));
       }
-      expiries.set(id, time + ttlSeconds * 1000);
-      return Promise.resolve(false);
+      const token = String(++claims);
+      for (const key of keys) entries.set(key, { token, expiresAt: time + leaseSeconds * 1000 });
+      return Promise.resolve({ state: "claimed", token });
     },
-    forget(id) {
-      expiries.delete(id);
+    commit(committed) {
+      const time = now();
+      for (const { key, ttlSeconds } of committed) entries.set(key, { token: undefined, expiresAt: time + ttlSeconds * 1000 });
+      return Promise.resolve();
+    },
+    release(keys, token) {
+      for (const key of keys) if (entries.get(key)?.token === token) entries.delete(key);
       return Promise.resolve();
     },
   };

@@ -20,8 +20,9 @@ export function parseHubSignature(value: string | undefined): Uint8Array | undef
 }
 
 /**
- * The `v1` digests in a `webhook-signature` value (space-separated). Signatures of other versions are
- * skipped, as the Standard Webhooks spec asks; `undefined` when a `v1` entry is malformed or none is left.
+ * The `v1` digests in a `webhook-signature` value (space-separated). Entries of other versions, and
+ * malformed entries, are skipped, as the Standard Webhooks reference library does; `undefined` when
+ * no well-formed `v1` entry is left.
  */
 export function parseStandardSignatures(value: string | undefined): Uint8Array[] | undefined {
   if (value === undefined) return undefined;
@@ -31,8 +32,7 @@ export function parseStandardSignatures(value: string | undefined): Uint8Array[]
   for (const entry of entries) {
     if (!entry.startsWith("v1,")) continue;
     const match = STANDARD_SIGNATURE.exec(entry);
-    if (match?.[1] === undefined) return undefined;
-    digests.push(fromCheckedBase64(match[1]));
+    if (match?.[1] !== undefined) digests.push(fromCheckedBase64(match[1]));
   }
   return digests.length === 0 ? undefined : digests;
 }

@@ -1,9 +1,10 @@
 import { safeParsePayload, type WebhookPayload } from "@org/webhook-types";
-import { bodyBytes, utf8Bytes } from "./encoding.js";
+import { bodyBytes, toHex, utf8Bytes } from "./encoding.js";
 import { WebhookVerificationError } from "./errors.js";
 import { readHeader, type HeaderSource } from "./headers.js";
 import type { ComputeHmac } from "./hmac.js";
 import { resolveVerifierOptions, type ResolvedVerifierOptions, type WebhookVerifierOptions } from "./options.js";
+import { ReplayStoreFullError, type ReplayClaim, type ReplayCommit } from "./replay-store.js";
 import { parseHubSignature, parseStandardSignatures } from "./signature-header.js";
 import { matchDigest, type WebhookBody } from "./verify-core.js";
 
@@ -11,14 +12,26 @@ import { matchDigest, type WebhookBody } from "./verify-core.js";
 export interface VerifiedWebhook {
   /** The body, parsed and validated by `@org/webhook-types`. */
   payload: WebhookPayload;
-  /** `webhook-id` (one per batch, the same on every retry), when sent. */
+  /**
+   * The signed `webhook-id` (one per batch, the same on every retry) of a Standard Webhooks request;
+   * `undefined` for a hub-only request, whose `webhook-id`, if any, nobody signed.
+   */
   id: string | undefined;
+  /** The body's HMAC-SHA256 under the matched secret, lowercase hex: the request's identity with or without an id. */
+  digest: string;
   /** `webhook-timestamp` in Unix seconds, when the Standard Webhooks scheme was checked. */
   timestamp: number | undefined;
   /** The scheme that was checked. */
   scheme: "hub" | "standard";
   /** Which secret matched (its index in `secret`), for rotation metrics. */
   secretIndex: number;
+  /**
+   * With a replay store: marks the request processed, so that a re-delivery is a duplicate. Call it once
+   * the events are stored (the adapters do, when the handler succeeded). A no-op without a store.
+   */
+  commit(): Promise<void>;
+  /** With a replay store: drops the claim, so that the sender's retry is processed (the adapters do, when the handler failed). */
+  release(): Promise<void>;
 }
 
 /** One request to check: its raw body and its headers. */
@@ -33,9 +46,10 @@ export type VerifyWebhookInput = WebhookVerifierOptions & WebhookRequestInput;
 /** A verifier whose options were checked once; adapters hold one. */
 export interface WebhookVerifier {
   /**
-   * Checks the signature (and, with Standard Webhooks headers, the timestamp and the replay store), then
-   * parses and validates the payload.
-   * @throws {WebhookVerificationError} with the `code` of the first check that failed.
+   * Checks the signature (and, with Standard Webhooks headers, the timestamp), parses and validates the
+   * payload, then claims the request in the replay store, if any. Commit or release the result.
+   * @throws {WebhookVerificationError} with the `code` of the first check that failed: `ERR_REPLAYED`
+   * for a duplicate, `ERR_REPLAY_IN_PROGRESS` while another delivery of it is being processed.
    */
   verify(request: WebhookRequestInput): Promise<VerifiedWebhook>;
   /** The checked options. */
@@ -56,6 +70,8 @@ interface SignatureCheck {
   id: string | undefined;
   timestamp: number | undefined;
   secretIndex: number;
+  /** The hub digest when the hub header was checked. */
+  hubDigest: Uint8Array | undefined;
 }
 
 /** The headers a check needs, read once per request. */
@@ -77,7 +93,8 @@ async function checkHub(computeHmac: ComputeHmac, keys: SchemeKeys, headers: Sig
   if (digest === undefined) fail("ERR_MALFORMED_SIGNATURE", "X-Hub-Signature-256 must be sha256= followed by 64 hex digits");
   const secretIndex = await matchDigest(computeHmac, keys.hub, [body], [digest]);
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "X-Hub-Signature-256 does not match the body");
-  return { scheme: "hub", id: headers.id, timestamp: undefined, secretIndex };
+  // The hub header signs the body only: its webhook-id, if any, is anyone's.
+  return { scheme: "hub", id: undefined, timestamp: undefined, secretIndex, hubDigest: digest };
 }
 
 async function checkStandard(
@@ -99,7 +116,7 @@ async function checkStandard(
   }
   const secretIndex = await matchDigest(computeHmac, keys.standard, [utf8Bytes(`${id}.${timestampText}.`), body], digests);
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "webhook-signature does not match the body");
-  return { scheme: "standard", id, timestamp, secretIndex };
+  return { scheme: "standard", id, timestamp, secretIndex, hubDigest: undefined };
 }
 
 function checkSignature(
@@ -133,15 +150,38 @@ function parseBody(body: Uint8Array): WebhookPayload {
   return result.data;
 }
 
-async function checkReplay(options: ResolvedVerifierOptions, id: string | undefined): Promise<void> {
-  if (options.replayStore === undefined || id === undefined) return;
-  let replayed: boolean;
+/** The store keys of a request: its digest always, its signed id when it has one. */
+function identitiesOf(options: ResolvedVerifierOptions, digest: string, id: string | undefined): ReplayCommit[] {
+  const keys = [{ key: `sha256:${digest}`, ttlSeconds: options.hubReplayWindowSeconds }];
+  if (id !== undefined) keys.push({ key: `id:${id}`, ttlSeconds: options.toleranceSeconds * 2 });
+  return keys;
+}
+
+/** Claims the request's identities; returns how to commit or release them. */
+async function claimOnce(options: ResolvedVerifierOptions, identities: readonly ReplayCommit[]): Promise<Pick<VerifiedWebhook, "commit" | "release">> {
+  const store = options.replayStore;
+  if (store === undefined) return { commit: () => Promise.resolve(), release: () => Promise.resolve() };
+  const keys = identities.map((identity) => identity.key);
+  let claim: ReplayClaim;
   try {
-    replayed = await options.replayStore.seen(id, options.toleranceSeconds * 2);
+    claim = await store.claim(keys, options.claimLeaseSeconds);
   } catch (error) {
-    fail("ERR_REPLAY_STORE_UNAVAILABLE", "the replay store could not be reached", error);
+    const full = error instanceof ReplayStoreFullError;
+    fail("ERR_REPLAY_STORE_UNAVAILABLE", full ? "the replay store is full of live keys" : "the replay store could not be reached", error);
   }
-  if (replayed) fail("ERR_REPLAYED", "this webhook-id was already received");
+  if (claim.state === "committed") fail("ERR_REPLAYED", "this request was already processed");
+  if (claim.state === "in-progress") {
+    throw new WebhookVerificationError("ERR_REPLAY_IN_PROGRESS", "another delivery of this request is being processed", {
+      retryAfterSeconds: claim.retryAfterSeconds,
+    });
+  }
+  let settled = false;
+  const once = (work: () => Promise<void>) => () => {
+    if (settled) return Promise.resolve();
+    settled = true;
+    return work().catch(() => undefined);
+  };
+  return { commit: once(() => store.commit(identities)), release: once(() => store.release(keys, claim.token)) };
 }
 
 /** Builds `createWebhookVerifier` over one HMAC implementation (Node or Web Crypto). */
@@ -154,10 +194,11 @@ export function createVerifierFactory(computeHmac: ComputeHmac): (options: Webho
       async verify({ body, headers }) {
         const bytes = bodyBytes(body);
         if (bytes.length > options.maxBodyBytes) fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
-        const signature = await checkSignature(computeHmac, options, keys, headers, bytes);
+        const { hubDigest, ...signature } = await checkSignature(computeHmac, options, keys, headers, bytes);
         const payload = parseBody(bytes);
-        await checkReplay(options, signature.id);
-        return { payload, ...signature };
+        const digest = toHex(hubDigest ?? (await computeHmac(keys.hub[signature.secretIndex] ?? new Uint8Array(), [bytes])));
+        const settle = await claimOnce(options, identitiesOf(options, digest, signature.id));
+        return { payload, digest, ...signature, ...settle };
       },
     };
   };

@@ -41,16 +41,38 @@ describe.each([
     });
     server = await listen(fetchListener((request) => handler(request, undefined)));
     const headers = await signedHeaders("batch-9");
-    expect((await post(server.url, headers)).status).toBe(500);
+    expect(await post(server.url, headers)).toMatchObject({ status: 500, json: { code: "ERR_HANDLER_FAILED" } });
     expect((await post(server.url, headers)).status).toBe(204);
-    expect((await post(server.url, headers)).status).toBe(409);
+    expect(await post(server.url, headers)).toEqual({ status: 200, json: { duplicate: true } });
   });
 
-  it("refuses a body that was already read, as misuse", async () => {
-    const handler = wrap({ secret }, () => new Response(null));
+  it("answers 500 for a body that was already read, and tells onError it is misuse", async () => {
+    const errors: string[] = [];
+    const handler = wrap({ secret, onError: (error) => errors.push(error.code) }, () => new Response(null));
     const request = new Request("http://127.0.0.1/", { method: "POST", headers: hubHeaders, body: new Uint8Array(body) });
     await request.text();
-    await expect(handler(request, undefined)).rejects.toMatchObject({ code: "ERR_BODY_ALREADY_PARSED" });
+    expect((await handler(request)).status).toBe(500);
+    expect(errors).toEqual(["ERR_BODY_ALREADY_PARSED"]);
+  });
+
+  it("answers 413 naming the limit when the runtime kept less of the body than was sent (Next's Edge runtime)", async () => {
+    const handler = wrap({ secret }, () => new Response(null));
+    const truncated = new Request("http://127.0.0.1/", {
+      method: "POST",
+      headers: { ...hubHeaders, "content-length": String(body.length + 1000) },
+      body: new Uint8Array(body),
+    });
+    const response = await handler(truncated);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "ERR_BODY_TOO_LARGE" });
+  });
+
+  it("checks its options on the first request, not at import: a missing secret answers 500", async () => {
+    const errors: string[] = [];
+    const handler = wrap({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string, onError: (error) => errors.push(error.code) }, () => new Response(null));
+    const response = await handler(new Request("http://127.0.0.1/", { method: "POST", headers: hubHeaders, body: new Uint8Array(body) }));
+    expect(response.status).toBe(500);
+    expect(errors).toEqual(["ERR_WEBHOOK_CONFIG"]);
   });
 });
 
@@ -63,19 +85,21 @@ describe("withPagesWebhook (Pages Router)", () => {
     expect(await post(server.url, hubHeaders)).toEqual({ status: 200, json: { events: 2 } });
   });
 
-  it("rejects with ERR_BODY_ALREADY_PARSED when Next parsed the body", async () => {
-    const handler = withPagesWebhook({ secret }, () => undefined);
-    let failure: unknown;
+  it("answers 500 and tells onError ERR_BODY_ALREADY_PARSED when Next parsed the body", async () => {
+    const errors: Error[] = [];
+    const handler = withPagesWebhook({ secret, onError: (error) => errors.push(error) }, () => undefined);
     server = await listen((req, res) => {
       Object.assign(req, { body: { meta: {} } });
-      handler(req, res).catch((error: unknown) => {
-        failure = error;
-        res.writeHead(500).end();
-      });
+      void handler(req, res);
     });
     expect((await post(server.url, hubHeaders)).status).toBe(500);
-    expect(failure).toMatchObject({ code: "ERR_BODY_ALREADY_PARSED" });
-    expect((failure as Error).message).toContain("bodyParser: false");
+    expect(errors[0]).toMatchObject({ code: "ERR_BODY_ALREADY_PARSED" });
+    expect(errors[0]?.message).toContain("bodyParser: false");
+  });
+
+  it("does not throw at import when the secret is not set (next build in CI)", () => {
+    expect(() => withPagesWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => undefined)).not.toThrow();
+    expect(() => withWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => new Response(null))).not.toThrow();
   });
 });
 

@@ -104,9 +104,9 @@ describe.each([
     expect(await codeOf(api.verifyWebhook({ secret, body, headers }))).toBe("ERR_MALFORMED_SIGNATURE");
   });
 
-  it("accepts one good signature among several, and skips other versions", async () => {
+  it("accepts one good signature among several, and skips other versions and malformed entries", async () => {
     const headers = await standardHeaders();
-    headers["webhook-signature"] = `v1a,ignored v1,${Buffer.alloc(32).toString("base64")} ${headers["webhook-signature"]}`;
+    headers["webhook-signature"] = `v1a,ignored v1,short v1,${Buffer.alloc(32).toString("base64")} ${headers["webhook-signature"]}`;
     expect(await codeOf(api.verifyWebhook({ secret, body, headers }))).toBe("accepted");
   });
 
@@ -116,18 +116,45 @@ describe.each([
     expect(await codeOf(api.verifyWebhook({ secret, body, headers: hubHeaders, scheme: "standard" }))).toBe("ERR_MISSING_SIGNATURE");
   });
 
-  it("refuses a replayed webhook-id, and accepts it again once forgotten", async () => {
+  it("claims, then commits: a duplicate once committed, in progress while claimed, processed again once released", async () => {
     const replayStore = nodeApi.createMemoryReplayStore();
     const headers = await standardHeaders({ id: "once" });
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers, replayStore }))).toBe("accepted");
+    const first = await api.verifyWebhook({ secret, body, headers, replayStore });
+    await expect(api.verifyWebhook({ secret, body, headers, replayStore })).rejects.toMatchObject({
+      code: "ERR_REPLAY_IN_PROGRESS",
+      retryAfterSeconds: 60,
+    });
+    await first.release();
+    const retry = await api.verifyWebhook({ secret, body, headers, replayStore });
+    await retry.commit();
     expect(await codeOf(api.verifyWebhook({ secret, body, headers, replayStore }))).toBe("ERR_REPLAYED");
-    await replayStore.forget?.("once");
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers, replayStore }))).toBe("accepted");
+  });
+
+  it("knows a request by its body's digest: stripped of its Standard Webhooks headers, or under another webhook-id, it is a duplicate", async () => {
+    const replayStore = nodeApi.createMemoryReplayStore();
+    const standard = await standardHeaders({ id: "original" });
+    const signedBoth = { ...hubHeaders, ...standard };
+    const verified = await api.verifyWebhook({ secret, body, headers: signedBoth, replayStore });
+    expect(verified.digest).toBe(hubVector.signature.slice("sha256=".length));
+    await verified.commit();
+    for (const replay of [hubHeaders, { ...hubHeaders, "webhook-id": "another" }, { ...hubHeaders, "webhook-id": "original" }]) {
+      expect(await codeOf(api.verifyWebhook({ secret, body, headers: replay, replayStore }))).toBe("ERR_REPLAYED");
+    }
+  });
+
+  it("never takes an unsigned webhook-id as the identity of a hub-only request", async () => {
+    const verified = await api.verifyWebhook({ secret, body, headers: { ...hubHeaders, "webhook-id": "forged" } });
+    expect(verified).toMatchObject({ scheme: "hub", id: undefined });
   });
 
   it("fails closed when the replay store throws", async () => {
-    const replayStore = { seen: () => Promise.reject(new Error("redis down")) };
+    const replayStore = { claim: () => Promise.reject(new Error("redis down")), commit: () => Promise.resolve(), release: () => Promise.resolve() };
     expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders(), replayStore }))).toBe("ERR_REPLAY_STORE_UNAVAILABLE");
+  });
+
+  it.each([undefined, null, { meta: {}, events: [] }, 42])("refuses a body that is not raw bytes (%j) by name", async (notRaw) => {
+    expect(await codeOf(api.verifyWebhook({ secret, body: notRaw as never, headers: hubHeaders }))).toBe("ERR_BODY_NOT_RAW");
+    await expect(api.verifySignature({ secret, body: notRaw as never, signature: hubVector.signature })).rejects.toMatchObject({ code: "ERR_BODY_NOT_RAW" });
   });
 
   it("interoperates with the standardwebhooks package both ways, whsec_ secrets included", async () => {
@@ -156,16 +183,42 @@ describe.each([
 });
 
 describe("createMemoryReplayStore", () => {
-  it("expires ids after their TTL and forgets the oldest when full", async () => {
+  it("keeps a claim for its lease and a commit for its ttl", async () => {
+    let now = 0;
+    const store = nodeApi.createMemoryReplayStore({ now: () => now });
+    expect(await store.claim(["a"], 10)).toMatchObject({ state: "claimed" });
+    expect(await store.claim(["a"], 10)).toEqual({ state: "in-progress", retryAfterSeconds: 10 });
+    now = 10_001;
+    const again = await store.claim(["a", "b"], 10);
+    expect(again).toMatchObject({ state: "claimed" });
+    await store.commit([{ key: "a", ttlSeconds: 100 }, { key: "b", ttlSeconds: 5 }]);
+    expect(await store.claim(["b"], 10)).toEqual({ state: "committed" });
+    now += 6_000;
+    expect(await store.claim(["a", "c"], 10)).toEqual({ state: "committed" });
+    expect(await store.claim(["b"], 10)).toMatchObject({ state: "claimed" });
+  });
+
+  it("releases only the claims made under its token, never a commit", async () => {
+    const store = nodeApi.createMemoryReplayStore();
+    const first = await store.claim(["a"], 10);
+    await store.release(["a"], "someone else's");
+    expect(await store.claim(["a"], 10)).toMatchObject({ state: "in-progress" });
+    if (first.state !== "claimed") throw new Error("not claimed");
+    await store.release(["a"], first.token);
+    expect(await store.claim(["a"], 10)).toMatchObject({ state: "claimed" });
+    await store.commit([{ key: "a", ttlSeconds: 10 }]);
+    await store.release(["a"], first.token);
+    expect(await store.claim(["a"], 10)).toEqual({ state: "committed" });
+  });
+
+  it("evicts only expired keys, and refuses a new request when every key is live (never reopening a window)", async () => {
     let now = 0;
     const store = nodeApi.createMemoryReplayStore({ maxEntries: 2, now: () => now });
-    expect(await store.seen("a", 10)).toBe(false);
-    expect(await store.seen("a", 10)).toBe(true);
+    await store.commit([{ key: "a", ttlSeconds: 300 }, { key: "b", ttlSeconds: 10 }]);
+    await expect(store.claim(["c"], 10)).rejects.toThrow(/maxEntries/);
+    expect(await store.claim(["a"], 10)).toEqual({ state: "committed" });
     now = 10_001;
-    expect(await store.seen("a", 10)).toBe(false);
-    await store.seen("b", 10);
-    await store.seen("c", 10);
-    expect(await store.seen("b", 10)).toBe(true);
-    expect(await store.seen("a", 10)).toBe(false);
+    expect(await store.claim(["c"], 10)).toMatchObject({ state: "claimed" });
+    expect(await store.claim(["a"], 10)).toEqual({ state: "committed" });
   });
 });
