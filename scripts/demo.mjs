@@ -1,4 +1,4 @@
-// `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then three attacks.
+// `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then four attacks.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { signedHeaders } from "../fixtures/signed-request.mjs";
@@ -60,19 +60,22 @@ try {
   if (stats.events !== summary.evaluations) throw new Error(`sent ${summary.evaluations} events but the receiver has ${stats.events}`);
   console.log(`\nall ${stats.events} events arrived exactly once.`);
 
-  // Three requests a receiver must refuse. The first is a real signed request, as the exporter sends it.
+  // Requests a receiver must not process: replays (acknowledged, never stored twice) and forgeries. The
+  // first is a real signed request, as the exporter sends it.
   const body = JSON.stringify({ meta: { hostname: "demo" }, events: [{ kind: "feature", userKey: "u", creationDate: Math.floor(Date.now() / 1000), key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
   const post = async (headers, payload) => {
     const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body: payload });
     const answer = await response.json();
-    return `${response.status} ${answer.code ?? "accepted"}`;
+    return `${response.status} ${answer.duplicate === true ? "duplicate, not stored again" : (answer.code ?? "accepted")}`;
   };
+  const hubOnly = (headers) => ({ "content-type": "application/json", "x-hub-signature-256": headers["x-hub-signature-256"] });
   const captured = await signedHeaders(secret, body);
   console.log("\nattacks");
-  console.log(`  a genuine signed request          -> ${await post(captured, body)}`);
-  console.log(`  the same request, replayed        -> ${await post(captured, body)}`);
-  console.log(`  its body tampered with            -> ${await post(captured, body.replace("enabled", "disabled"))}`);
-  console.log(`  signed with a wrong secret        -> ${await post(await signedHeaders("not-the-secret", body), body)}`);
+  console.log(`  a genuine signed request           -> ${await post(captured, body)}`);
+  console.log(`  the same request, replayed         -> ${await post(captured, body)}`);
+  console.log(`  replayed without webhook-* headers -> ${await post({ ...hubOnly(captured), "webhook-id": "forged" }, body)}`);
+  console.log(`  its body tampered with             -> ${await post(captured, body.replace("enabled", "disabled"))}`);
+  console.log(`  signed with a wrong secret         -> ${await post(await signedHeaders("not-the-secret", body), body)}`);
 } finally {
   stopAll();
   await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined)));

@@ -9,9 +9,9 @@ export interface ReceiverOptions {
   secret: string;
   /** Where verified events go. @default an in-memory store */
   store?: EventStore;
-  /** Refuses replayed requests; share one (Redis) between replicas. @default in memory */
+  /** Processes each batch once and acknowledges re-sent ones; share one (Redis) between replicas. @default in memory */
   replayStore?: ReplayStore;
-  /** Sees every refused request. */
+  /** Sees every request that was refused, acknowledged as a duplicate, or whose handler failed. */
   onRefused?: (error: WebhookVerificationError) => void;
 }
 
@@ -23,15 +23,19 @@ export function createReceiverApp(options: ReceiverOptions): Express & { store: 
     "/webhook",
     webhookMiddleware({
       secret: options.secret,
+      // A re-sent batch (same body, or same signed webhook-id) is answered 200 {"duplicate":true} by the
+      // middleware, before this handler: it is never counted twice.
       replayStore: options.replayStore ?? createMemoryReplayStore(),
-      ...(options.onRefused === undefined ? {} : { onError: options.onRefused }),
+      onError: (error) => {
+        if (error.code === "ERR_REPLAYED") store.countDuplicate();
+        options.onRefused?.(error);
+      },
     }),
     (req, res) => {
       const webhook = req.webhook;
       if (webhook === undefined) throw new Error("webhookMiddleware did not run");
-      // A re-sent batch (same webhook-id) is acknowledged but not counted twice.
-      const fresh = store.addBatch(webhook.id, webhook.payload.events);
-      res.status(200).json({ received: webhook.payload.events.length, duplicate: !fresh });
+      store.addBatch(webhook.payload.events);
+      res.status(200).json({ received: webhook.payload.events.length });
     },
   );
   app.get("/stats", (_req, res) => {

@@ -4,7 +4,7 @@ import type { WebhookEvent } from "@org/webhook-types";
 export interface ReceiverStats {
   batches: number;
   events: number;
-  /** Re-sent batches that were recognised by their webhook-id and not counted twice. */
+  /** Re-sent batches that the replay store recognised and acknowledged without storing them twice. */
   duplicates: number;
   /** Events per flag (or tracking event name), then per variation. */
   flags: Record<string, Record<string, number>>;
@@ -12,35 +12,42 @@ export interface ReceiverStats {
 
 /** Keeps counts in memory; a real receiver would write to its database here. */
 export interface EventStore {
-  /** Records a batch once: false when this webhook-id was already recorded. */
-  addBatch(id: string | undefined, events: readonly WebhookEvent[]): boolean;
+  /** Records a verified batch (the replay store has already set re-sent ones aside). */
+  addBatch(events: readonly WebhookEvent[]): void;
+  /** Counts a re-sent batch that was acknowledged as a duplicate. */
+  countDuplicate(): void;
   stats(): ReceiverStats;
 }
 
+/**
+ * Counts live in Maps, never in plain objects keyed by event data: a flag named `__proto__` or
+ * `constructor` is a key like any other, not a way into the object's prototype.
+ */
 export function createEventStore(): EventStore {
-  const seen = new Set<string>();
-  const flags: Record<string, Record<string, number>> = {};
+  const flags = new Map<string, Map<string, number>>();
   let batches = 0;
   let events = 0;
   let duplicates = 0;
   return {
-    addBatch(id, batch) {
-      if (id !== undefined) {
-        if (seen.has(id)) {
-          duplicates += 1;
-          return false;
-        }
-        seen.add(id);
-      }
+    addBatch(batch) {
       batches += 1;
       events += batch.length;
       for (const event of batch) {
         const variation = event.kind === "feature" ? event.variation : "tracked";
-        const counts = (flags[event.key] ??= {});
-        counts[variation] = (counts[variation] ?? 0) + 1;
+        let counts = flags.get(event.key);
+        if (counts === undefined) flags.set(event.key, (counts = new Map()));
+        counts.set(variation, (counts.get(variation) ?? 0) + 1);
       }
-      return true;
     },
-    stats: () => ({ batches, events, duplicates, flags: structuredClone(flags) }),
+    countDuplicate() {
+      duplicates += 1;
+    },
+    stats: () => ({
+      batches,
+      events,
+      duplicates,
+      // Object.fromEntries defines own properties: "__proto__" stays a plain key in the JSON.
+      flags: Object.fromEntries([...flags].map(([flag, counts]) => [flag, Object.fromEntries(counts)])),
+    }),
   };
 }

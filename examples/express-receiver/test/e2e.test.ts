@@ -49,15 +49,31 @@ describe("sender -> Express receiver", () => {
     expect(refused).toEqual([]);
   });
 
-  it("refuses a replayed request (409), a tampered body (401) and a wrong secret (401)", async () => {
+  it("acknowledges a replayed request once as a duplicate (also stripped of its Standard Webhooks headers), refuses a tampered body and a wrong secret (401)", async () => {
     const body = JSON.stringify({ meta: { hostname: "e2e" }, events: [{ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
     const before = await stats();
     const genuine = await signedHeaders(secret, body);
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
-    expect(await post(genuine, body)).toEqual({ status: 409, code: "ERR_REPLAYED" });
+    expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
+    const hubOnly = { "content-type": "application/json", "x-hub-signature-256": genuine["x-hub-signature-256"] };
+    for (let replay = 0; replay < 4; replay++) expect(await post({ ...hubOnly, "webhook-id": `any-${replay}` }, body)).toEqual({ status: 200, code: undefined });
+    expect((await stats()).duplicates).toBe(before.duplicates + 5);
     expect(await post(genuine, body.replace("enabled", "disabled"))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
     expect(await post(await signedHeaders("wrong", body), body)).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
     expect((await stats()).events).toBe(before.events + 1);
+  });
+
+  it("keeps working after signed events with hostile keys (__proto__, constructor)", async () => {
+    const event = (key: string, variation: string) => ({ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key, variation, value: true, default: false, version: "", source: "SERVER" });
+    const hostile = JSON.stringify({ meta: { hostname: "e2e", __proto__: "x" }, events: [event("__proto__", "polluted"), event("constructor", "keys"), event("toString", "__proto__")] });
+    expect(await post(await signedHeaders(secret, hostile), hostile)).toEqual({ status: 200, code: undefined });
+    const after = JSON.stringify({ meta: { hostname: "e2e" }, events: [event("new-checkout", "enabled")] });
+    expect(await post(await signedHeaders(secret, after), after)).toEqual({ status: 200, code: undefined });
+    const received = await stats();
+    expect(received.flags.__proto__).toEqual({ polluted: 1 });
+    expect(received.flags.constructor).toEqual({ keys: 1 });
+    expect(Object.getPrototypeOf(received.flags)).toBe(Object.prototype);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });
 

@@ -9,8 +9,11 @@ export interface RouteStats {
 }
 
 interface Store {
-  seen: Set<string>;
-  stats: RouteStats;
+  batches: number;
+  events: number;
+  duplicates: number;
+  // A Map, never a plain object keyed by event data: a flag named "__proto__" is just a key.
+  flags: Map<string, Map<string, number>>;
 }
 
 // On globalThis so that every module instance of one runtime shares the store.
@@ -19,39 +22,39 @@ const stores = ((globalThis as { __webhookStores?: Map<string, Store> }).__webho
 function storeFor(route: string): Store {
   let store = stores.get(route);
   if (store === undefined) {
-    store = { seen: new Set(), stats: { batches: 0, events: 0, duplicates: 0, flags: {} } };
+    store = { batches: 0, events: 0, duplicates: 0, flags: new Map() };
     stores.set(route, store);
   }
   return store;
 }
 
-/** Records a batch once per webhook-id; false for a re-sent one. */
-export function recordBatch(route: string, id: string | undefined, events: readonly WebhookEvent[]): boolean {
+/** Records a verified batch (the replay store has already acknowledged re-sent ones as duplicates). */
+export function recordBatch(route: string, events: readonly WebhookEvent[]): void {
   const store = storeFor(route);
-  if (id !== undefined) {
-    if (store.seen.has(id)) {
-      store.stats.duplicates += 1;
-      return false;
-    }
-    store.seen.add(id);
-  }
-  store.stats.batches += 1;
-  store.stats.events += events.length;
+  store.batches += 1;
+  store.events += events.length;
   for (const event of events) {
     const variation = event.kind === "feature" ? event.variation : "tracked";
-    const counts = (store.stats.flags[event.key] ??= {});
-    counts[variation] = (counts[variation] ?? 0) + 1;
+    let counts = store.flags.get(event.key);
+    if (counts === undefined) store.flags.set(event.key, (counts = new Map()));
+    counts.set(variation, (counts.get(variation) ?? 0) + 1);
   }
-  return true;
+}
+
+/** Counts a re-sent batch acknowledged as a duplicate. */
+export function countDuplicate(route: string): void {
+  storeFor(route).duplicates += 1;
 }
 
 export function statsFor(route: string): RouteStats {
-  return storeFor(route).stats;
+  const { batches, events, duplicates, flags } = storeFor(route);
+  return { batches, events, duplicates, flags: Object.fromEntries([...flags].map(([flag, counts]) => [flag, Object.fromEntries(counts)])) };
 }
 
-/** The secret, read when a route is first used (never at build time). */
+/**
+ * The secret. The adapters check their options on the first request, not at import, so `next build`
+ * passes where WEBHOOK_SECRET is not set; a request without it is answered 500 and reported.
+ */
 export function webhookSecret(): string {
-  const secret = process.env.WEBHOOK_SECRET;
-  if (secret === undefined || secret === "") throw new Error("WEBHOOK_SECRET is required");
-  return secret;
+  return process.env.WEBHOOK_SECRET ?? "";
 }

@@ -28,7 +28,7 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 /** Splits the adapter's own options from the verifier's, checking them. */
 export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSettings {
-  if (typeof options !== "object" || options === null) throw configError("options", "must be an object");
+  if (typeof (options as unknown) !== "object" || (options as unknown) === null) throw configError("options", "must be an object");
   const { onError, bodyTimeoutMs, ...verifierOptions } = options;
   if (onError !== undefined && typeof onError !== "function") throw configError("onError", "must be a function");
   if (bodyTimeoutMs !== undefined && (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0 || bodyTimeoutMs > 2 ** 31 - 1)) {

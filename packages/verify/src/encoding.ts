@@ -12,7 +12,8 @@ export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   if (typeof body === "string") return utf8.encode(body);
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  const got = body === null ? "null" : Array.isArray(body) ? "an array" : typeof body;
+  const received: unknown = body;
+  const got = received === null ? "null" : Array.isArray(received) ? "an array" : typeof received;
   throw new WebhookVerificationError(
     "ERR_BODY_NOT_RAW",
     `body must be the raw bytes (a Buffer, Uint8Array, ArrayBuffer or string), got ${got}: the signature covers the exact bytes, so read them before any JSON parser (express.raw({ type: "application/json", limit: "32mb" }), or express.json({ verify }) keeping req.rawBody)`,

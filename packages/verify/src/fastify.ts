@@ -33,7 +33,9 @@ function send(reply: FastifyReply, error: WebhookVerificationError): FastifyRepl
  * On a webhook route it reads the raw bytes before any parser (capped at `maxBodyBytes`, within
  * `bodyTimeoutMs`), verifies them, sets `request.webhook` and `request.body` (the payload, parsed
  * once), and answers refusals with the same JSON problem body as the other adapters (a duplicate with
- * `200 {"duplicate":true}`). The request is committed when the answer is below 500, released otherwise.
+ * `200 {"duplicate":true}`). A handler that throws is answered 500 with that body and reported to
+ * `onError`. The request is committed when the answer is below 500, released otherwise. Register it
+ * before the routes that opt in.
  *
  * ```ts
  * await app.register(webhookPlugin, { secret });
@@ -62,9 +64,20 @@ const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, 
     request.raw.headers["content-type"] = VERIFIED_CONTENT_TYPE;
     return Readable.from([]);
   });
-  fastify.addHook("onError", async (request, _reply, error) => {
-    if (request.webhook !== undefined) settings.onError(handlerFailure(error));
-    return Promise.resolve();
+  // A webhook route's handler that throws is answered with the fixed problem body (Fastify's default
+  // answer would carry the error's message) and reported; the request is then released (a 5xx).
+  fastify.addHook("onRoute", (route) => {
+    if (route.config?.webhook !== true) return;
+    const original = route.handler;
+    route.handler = async function (this: unknown, request, reply) {
+      try {
+        return await (original as (this: unknown, ...args: unknown[]) => unknown).call(this, request, reply);
+      } catch (error) {
+        const failure = handlerFailure(error);
+        settings.onError(failure);
+        return send(reply, failure);
+      }
+    };
   });
   // Settled as the answer goes out, so that the sender's next request already finds the commit.
   fastify.addHook("onSend", async (request, reply, payload) => {

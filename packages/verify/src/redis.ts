@@ -88,9 +88,10 @@ export function createRedisReplayStore(client: RedisClientLike, options: RedisRe
       const token = `l:${crypto.randomUUID()}`;
       try {
         const answer = await call(["EVAL", CLAIM_SCRIPT, String(keys.length), ...keys.map((key) => prefix + key), String(leaseSeconds), token]);
-        const [state, ttl] = answer as [string, number];
+        const [state, ttl] = answer as [string, number | string];
+        const seconds = Number(ttl);
         if (state === "committed") return { state: "committed" };
-        if (state === "in-progress") return { state: "in-progress", retryAfterSeconds: Math.max(1, Number(ttl)) };
+        if (state === "in-progress") return { state: "in-progress", retryAfterSeconds: Math.max(1, seconds) };
         return { state: "claimed", token };
       } catch (error) {
         options.onError?.(error);

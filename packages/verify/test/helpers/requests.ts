@@ -17,5 +17,13 @@ export function signedHeaders(id: string): Promise<Record<string, string>> {
 export async function post(url: string, headers: Record<string, string>, payload: Uint8Array | string = body) {
   const response = await fetch(url, { method: "POST", headers, body: typeof payload === "string" ? payload : new Uint8Array(payload) });
   const text = await response.text();
-  return { status: response.status, json: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>) };
+  return { status: response.status, json: parseJson(text) };
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
