@@ -5,7 +5,7 @@ export type SendOutcome =
 
 /** What to do with the batch after one attempt. */
 export type Verdict =
-  /** Delivered: a 2xx, or 409 (the receiver already has this batch id: `@org/webhook-verify` answers a replay so). */
+  /** Delivered: a 2xx (`@org/webhook-verify` answers a duplicate `200 {"duplicate":true}`), or 409 (a receiver that already has this batch id may answer so). */
   | { readonly kind: "delivered" }
   /**
    * Send the batch in two halves; a batch of one event is set aside. `too-large`: a 413. `rejected`: a

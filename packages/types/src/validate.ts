@@ -107,8 +107,9 @@ function checkMeta(value: unknown, issues: IssueList): void {
     issues.add("/meta", "an object mapping strings to strings", value);
     return;
   }
-  for (const key in value) {
-    if (typeof value[key] !== "string") issues.add(`/meta/${pointerSegment(key)}`, "a string", value[key]);
+  // Own keys only: "__proto__" from JSON.parse is an own key to check, never a way into the prototype.
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== "string") issues.add(`/meta/${pointerSegment(key)}`, "a string", item);
   }
 }
 

@@ -196,9 +196,21 @@ describe("isValidEvent", () => {
       }),
       { numRuns: 3000 },
     );
-  });
+    // Bounded by run count; the time limit only has to hold on a loaded 2-core machine.
+  }, 60_000);
 
   it("refuses what is not an event object", () => {
     for (const input of [null, [], "event", { ...validFeature, kind: "other" }]) expect(isValidEvent(input)).toBe(false);
+  });
+});
+
+describe("parsePayload with hostile keys", () => {
+  it("checks a meta key named __proto__ as any other key, and leaves Object.prototype alone", () => {
+    const event = { kind: "feature", userKey: "u", creationDate: 1, key: "__proto__", variation: "constructor", value: null, default: false, version: "", source: "SERVER" };
+    const good: unknown = JSON.parse(`{"meta":{"__proto__":"x","constructor":"y"},"events":[${JSON.stringify(event)}]}`);
+    expect(safeParsePayload(good).success).toBe(true);
+    const bad: unknown = JSON.parse('{"meta":{"__proto__":{"polluted":1}},"events":[]}');
+    expect(safeParsePayload(bad)).toMatchObject({ success: false, error: { issues: [{ path: "/meta/__proto__" }] } });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });
