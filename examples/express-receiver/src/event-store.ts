@@ -35,7 +35,7 @@ export function createEventStore(): EventStore {
       for (const event of batch) {
         const variation = event.kind === "feature" ? event.variation : "tracked";
         let counts = flags.get(event.key);
-        if (counts === undefined) flags.set(event.key, (counts = new Map()));
+        if (counts === undefined) flags.set(event.key, (counts = new Map<string, number>()));
         counts.set(variation, (counts.get(variation) ?? 0) + 1);
       }
     },

@@ -36,7 +36,7 @@ export function recordBatch(route: string, events: readonly WebhookEvent[]): voi
   for (const event of events) {
     const variation = event.kind === "feature" ? event.variation : "tracked";
     let counts = store.flags.get(event.key);
-    if (counts === undefined) store.flags.set(event.key, (counts = new Map()));
+    if (counts === undefined) store.flags.set(event.key, (counts = new Map<string, number>()));
     counts.set(variation, (counts.get(variation) ?? 0) + 1);
   }
 }

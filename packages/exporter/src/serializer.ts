@@ -25,10 +25,12 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Characters whose escape differs between Go and JSON.stringify. */
-// eslint-disable-next-line no-control-regex -- \b and \f are among the characters Go escapes differently.
-const NEEDS_GO_ESCAPE = /[<>&\u2028\u2029\u0008\u000c\ud800-\udfff]/;
-const GO_ESCAPES = /[<>&\u2028\u2029]|\\\\|\\b|\\f|\\ud[89a-f][0-9a-f]{2}/g;
+/**
+ * Characters whose escape differs between Go and JSON.stringify. Control characters agree: Go 1.22 and
+ * later write `\b` and `\f` as JSON.stringify does (contract §3; GO Feature Flag v1.55 is built with Go 1.26).
+ */
+const NEEDS_GO_ESCAPE = /[<>&\u2028\u2029\ud800-\udfff]/;
+const GO_ESCAPES = /[<>&\u2028\u2029]|\\\\|\\ud[89a-f][0-9a-f]{2}/g;
 
 function goEscape(match: string): string {
   switch (match) {
@@ -42,10 +44,6 @@ function goEscape(match: string): string {
       return "\\u2028";
     case "\u2029":
       return "\\u2029";
-    case "\\b":
-      return "\\u0008";
-    case "\\f":
-      return "\\u000c";
     case "\\\\":
       return match;
     default:
@@ -55,8 +53,8 @@ function goEscape(match: string): string {
 }
 
 /**
- * A JSON string as Go writes it: `<>&` and U+2028/U+2029 escaped, `\b` and `\f` as `\u0008` and
- * `\u000c`, lone surrogates as `\ufffd`. Escaped backslashes are matched first so `\\b` stays as it is.
+ * A JSON string as Go writes it: `<>&` and U+2028/U+2029 escaped, lone surrogates as `\ufffd`.
+ * Escaped backslashes are matched first so that the text `\\ud800` (a backslash, then letters) stays as it is.
  */
 export function writeString(value: string): string {
   const json = JSON.stringify(value);

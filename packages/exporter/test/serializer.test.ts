@@ -18,6 +18,9 @@ function goString(text: string): string {
     else if (char === "\n") out += "\\n";
     else if (char === "\r") out += "\\r";
     else if (char === "\t") out += "\\t";
+    // Go 1.22 and later (GO Feature Flag v1.55 is built with Go 1.26): contract §3.
+    else if (char === "\b") out += "\\b";
+    else if (char === "\f") out += "\\f";
     else if (code < 0x20 || char === "<" || char === ">" || char === "&" || code === 0x2028 || code === 0x2029) {
       out += `\\u${code.toString(16).padStart(4, "0")}`;
     } else out += char;
@@ -52,10 +55,11 @@ describe("serializeEvent", () => {
     expect(Buffer.from(body)).toEqual(gffTwoEventsBody);
   });
 
-  it("escapes as Go does: <>&, U+2028/U+2029, \\b and \\f, lone surrogates", () => {
+  it("escapes as Go 1.22+ does: <>&, U+2028/U+2029, \\b and \\f as two characters, lone surrogates", () => {
     expect(writeValue("<a&b>")).toBe('"\\u003ca\\u0026b\\u003e"');
     expect(writeValue("\u2028\u2029")).toBe('"\\u2028\\u2029"');
-    expect(writeValue("\b\f\n")).toBe('"\\u0008\\u000c\\n"');
+    expect(writeValue("\b\f\n")).toBe('"\\b\\f\\n"');
+    expect(writeValue("\u0000\u001f")).toBe('"\\u0000\\u001f"');
     expect(writeValue("\\b")).toBe('"\\\\b"');
     expect(writeValue("x\ud800")).toBe('"x\ufffd"');
   });
