@@ -32,17 +32,21 @@ export function createBatchSender(options: ResolvedOptions, transport: Transport
     headers["content-type"] = "application/json";
     headers["webhook-id"] = batch.id;
     headers["webhook-timestamp"] = String(timestamp);
-    if (options.secret !== undefined) {
-      batch.hubSignature ??= await signHub(options.secret, batch.body);
+    if (options.signingKeys !== undefined) {
+      batch.hubSignature ??= await signHub(options.signingKeys, batch.body);
       headers["x-hub-signature-256"] = batch.hubSignature;
-      headers["webhook-signature"] = await signStandard(options.secret, batch.id, timestamp, batch.body);
+      headers["webhook-signature"] = await signStandard(options.signingKeys, batch.id, timestamp, batch.body);
     }
     return headers;
   }
 
   function sendError(verdict: Extract<Verdict, { kind: "retry" }>, status: number | undefined, batch: Batch, cause: unknown): WebhookExporterError {
     const what = status === undefined ? verdict.reason : `HTTP ${status}`;
-    const hint = verdict.reason === "redirect" ? " (redirects are not followed: configure the final URL)" : "";
+    const hints: Partial<Record<typeof verdict.reason, string>> = {
+      redirect: " (redirects are not followed: configure the final URL)",
+      unauthorized: ": the receiver refused the signature or the credentials; check that secret (and any Authorization header) matches the receiver's",
+    };
+    const hint = hints[verdict.reason] ?? "";
     return new WebhookExporterError(
       "ERR_WEBHOOK_SEND",
       `POST ${endpoint} failed (${what})${hint}; batch ${batch.id} of ${batch.count} events is kept and retried`,

@@ -14,7 +14,13 @@ export type WebhookExporterErrorCode =
   | "ERR_WEBHOOK_SPOOL";
 
 /** Why a delivery attempt failed. */
-export type SendFailureReason = "network" | "timeout" | "status" | "redirect";
+export type SendFailureReason =
+  | "network"
+  | "timeout"
+  | "status"
+  | "redirect"
+  /** 401 or 403: the receiver refused the signature or the credentials; check the secret and any Authorization header. */
+  | "unauthorized";
 
 /**
  * The one error class of `@org/webhook-exporter`. Messages never carry the secret, header values or

@@ -5,7 +5,7 @@ import type { WebhookExporterError } from "./errors.js";
 export interface FlushResult {
   /** Events delivered by this flush. */
   sent: number;
-  /** Events in batches whose attempt failed in this flush (kept, to be retried). */
+  /** Events in the batch whose attempt failed in this flush (kept, to be retried; the flush stops there). 0 when none failed. */
   failed: number;
   /** Events still waiting after it (in memory or spooled). */
   pending: number;

@@ -17,6 +17,13 @@ import { createTransport, settleWithin } from "./transport.js";
 /** After `closeTimeout`, how long `close()` waits for the attempt it aborted before it goes on without it. */
 const ABORTED_ATTEMPT_GRACE_MS = 100;
 
+/** Sending unsigned is what GO Feature Flag does without a secret, and never what a user means by accident. */
+function warnUnsigned(observer: ReturnType<typeof createObserver>, endpoint: string): void {
+  const message = `no secret: webhooks to ${endpoint} are sent unsigned, and any receiver that checks signatures will refuse them (set secret, e.g. from WEBHOOK_SECRET)`;
+  process.emitWarning(message, { code: "WEBHOOK_EXPORTER_UNSIGNED" });
+  observer.note("warn", message);
+}
+
 /**
  * Creates an exporter. Options are checked here, once.
  * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` naming the bad option; `ERR_WEBHOOK_SPOOL` when the
@@ -25,6 +32,7 @@ const ABORTED_ATTEMPT_GRACE_MS = 100;
 export function createWebhookExporter(input: WebhookExporterOptions): WebhookExporter {
   const options = resolveOptions(input);
   const observer = createObserver(options);
+  if (options.signingKeys === undefined) warnUnsigned(observer, describeEndpoint(options.endpointUrl));
   const buffer = createEventBuffer();
   const closing = new AbortController();
   const transport = createTransport(options.endpointUrl, options);
@@ -146,7 +154,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         consecutiveFailures += 1;
         const delay = retryDelayMs(consecutiveFailures, { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs, retryAfterMs: verdict.retryAfterMs });
         retryNotBefore = Date.now() + delay;
-        failed = buffer.pendingCount - buffer.openCount;
+        failed = batch.count;
         await spill();
         break;
       }
@@ -200,7 +208,9 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     if (overflowWarned) return;
     overflowWarned = true;
     const where = keeper === undefined ? "dropping the oldest events" : "moving the oldest batches to the spool";
-    observer.note("warn", `maxBufferedEvents (${options.maxBufferedEvents}) reached while ${endpoint} fails: ${where}`);
+    // Say which it is: a failing endpoint, or a burst faster than delivery (a healthy endpoint, a small bound).
+    const cause = consecutiveFailures > 0 ? `while ${endpoint} fails` : `while ${endpoint} answers: events arrive faster than they are sent`;
+    observer.note("warn", `maxBufferedEvents (${options.maxBufferedEvents}) reached ${cause}; ${where}`);
   }
 
   /** Over the memory bound: spill to disk in the background; drop only what the disk cannot keep up with. */

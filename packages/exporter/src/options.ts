@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { deriveSecretKeys, type SecretKeys } from "@org/webhook-types";
 import type { Dispatcher } from "undici";
 import { configError, describeReceived } from "./errors.js";
 import { resolveHeaders, type HeaderValues } from "./headers.js";
@@ -16,7 +17,11 @@ export interface SpoolOptions {
 export interface WebhookExporterOptions extends ObserverOptions {
   /** Where to POST (http or https). Required. */
   endpointUrl: string;
-  /** Signs each body (`X-Hub-Signature-256`, `webhook-signature`); no signature headers when absent or empty. */
+  /**
+   * Signs each body (`X-Hub-Signature-256`, `webhook-signature`). A `whsec_` secret must be `whsec_` and
+   * base64, as `@org/webhook-verify` requires. Absent or `""`: requests go unsigned, as GO Feature Flag
+   * sends them, and the exporter warns once at creation.
+   */
   secret?: string | undefined;
   /** Sent as `meta`; `hostname` is added from `os.hostname()` unless given. */
   meta?: Readonly<Record<string, string>> | undefined;
@@ -36,7 +41,11 @@ export interface WebhookExporterOptions extends ObserverOptions {
   closeTimeout?: number | undefined;
   /** Check each event in `add()` and throw for an invalid one. @default process.env.NODE_ENV !== "production" */
   validateEvents?: boolean | undefined;
-  /** The most events kept in memory; past it the oldest go to the spool, or are dropped and reported. `Infinity` allowed. @default 10 * maxEventInMemory */
+  /**
+   * The most events kept in memory; past it the oldest go to the spool, or are dropped and reported.
+   * `Infinity` allowed. About 0.9 KB per event of GO Feature Flag's usual shape: the default holds about 180 MB.
+   * @default the larger of 200000 and 2 * maxEventInMemory
+   */
   maxBufferedEvents?: number | undefined;
   /** The most body bytes per request, measured on the real serialized body. @default 5242880 (5 MiB) */
   maxBatchBytes?: number | undefined;
@@ -57,7 +66,7 @@ export const DEFAULTS: Readonly<{
   closeTimeout: number;
   maxBatchBytes: number;
   retryBaseDelayMs: number;
-  bufferedEventsPerFlush: number;
+  maxBufferedEvents: number;
   spoolMaxBytes: number;
 }> = Object.freeze({
   flushInterval: 60_000,
@@ -67,14 +76,15 @@ export const DEFAULTS: Readonly<{
   closeTimeout: 10_000,
   maxBatchBytes: 5 * 1024 * 1024,
   retryBaseDelayMs: 1_000,
-  bufferedEventsPerFlush: 10,
+  maxBufferedEvents: 200_000,
   spoolMaxBytes: 256 * 1024 * 1024,
 });
 
 /** Options checked, defaults filled. */
 export interface ResolvedOptions extends ObserverOptions {
   readonly endpointUrl: URL;
-  readonly secret: string | undefined;
+  /** The secret's keys (the rule `@org/webhook-verify` uses), or `undefined` to send unsigned. */
+  readonly signingKeys: SecretKeys | undefined;
   readonly metaJsonSource: Readonly<Record<string, string>>;
   readonly headers: ReadonlyMap<string, readonly string[]>;
   readonly flushIntervalMs: number;
@@ -124,6 +134,14 @@ function timerMs(field: string, value: unknown, fallback: number, zeroMeansDefau
   return positiveInteger(field, value, fallback, { zeroMeansDefault, unit: "ms", max: MAX_TIMER_MS });
 }
 
+function resolveSecret(value: unknown): SecretKeys | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string") throw configError("secret", "must be a string");
+  const keys = deriveSecretKeys(value);
+  if ("error" in keys) throw configError("secret", keys.error);
+  return keys;
+}
+
 function resolveEndpoint(value: unknown): URL {
   if (typeof value !== "string" || value === "") throw configError("endpointUrl", "is required: the URL to POST events to");
   let url: URL;
@@ -168,12 +186,12 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
   if (typeof input !== "object") throw configError("options", "must be an object");
   for (const key of Object.keys(input)) if (!KNOWN_KEYS.has(key)) throw configError(key, "is not a known option");
   const endpointUrl = resolveEndpoint(input.endpointUrl);
-  if (input.secret !== undefined && typeof input.secret !== "string") throw configError("secret", "must be a string");
+  const signingKeys = resolveSecret(input.secret);
   const eventType: unknown = input.eventType ?? DEFAULTS.eventType;
   if (eventType !== "feature" && eventType !== "tracking") throw configError("eventType", `must be "feature" or "tracking", got ${describeReceived(eventType)}`);
   const maxEventInMemory = positiveInteger("maxEventInMemory", input.maxEventInMemory, DEFAULTS.maxEventInMemory, { zeroMeansDefault: true });
   const maxBufferedEvents = input.maxBufferedEvents === Infinity ? Infinity
-    : positiveInteger("maxBufferedEvents", input.maxBufferedEvents, maxEventInMemory * DEFAULTS.bufferedEventsPerFlush);
+    : positiveInteger("maxBufferedEvents", input.maxBufferedEvents, Math.max(DEFAULTS.maxBufferedEvents, 2 * maxEventInMemory));
   if (maxBufferedEvents < maxEventInMemory) {
     throw configError("maxBufferedEvents", `must be at least maxEventInMemory (${maxEventInMemory}), got ${maxBufferedEvents}`);
   }
@@ -189,7 +207,7 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
   }
   return {
     endpointUrl,
-    secret: input.secret === "" ? undefined : input.secret,
+    signingKeys,
     metaJsonSource: resolveMeta(input.meta),
     headers: resolveHeaders(input.headers),
     flushIntervalMs: timerMs("flushInterval", input.flushInterval, DEFAULTS.flushInterval, true),

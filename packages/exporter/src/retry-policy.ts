@@ -16,7 +16,7 @@ export type Verdict =
   | {
       readonly kind: "retry";
       readonly permanent: boolean;
-      readonly reason: "network" | "timeout" | "status" | "redirect";
+      readonly reason: "network" | "timeout" | "status" | "redirect" | "unauthorized";
       readonly retryAfterMs: number | undefined;
     };
 
@@ -44,6 +44,7 @@ export function judge(outcome: SendOutcome, nowMs: number): Verdict {
   const honoursRetryAfter = status === 429 || status === 503;
   const retryAfterMs = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, nowMs) : undefined;
   if (status >= 300 && status < 400) return { kind: "retry", permanent: true, reason: "redirect", retryAfterMs };
+  if (status === 401 || status === 403) return { kind: "retry", permanent: true, reason: "unauthorized", retryAfterMs };
   const transient = status >= 500 || status === 408 || status === 429 || status < 200;
   return { kind: "retry", permanent: !transient, reason: "status", retryAfterMs };
 }

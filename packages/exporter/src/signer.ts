@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import type { SecretKeys } from "@org/webhook-types";
 
 /** HMAC work is done in slices this big, yielding between them, so a large body never stalls the event loop. */
 const HMAC_SLICE_BYTES = 1024 * 1024;
@@ -12,18 +13,13 @@ async function digestInSlices(hmac: ReturnType<typeof createHmac>, body: Uint8Ar
   return hmac.digest();
 }
 
-/** The key for Standard Webhooks: a `whsec_` secret is base64-decoded, as `@org/webhook-verify` does. */
-function standardKey(secret: string): Buffer {
-  return secret.startsWith("whsec_") ? Buffer.from(secret.slice(6), "base64") : Buffer.from(secret, "utf8");
-}
-
 /** `X-Hub-Signature-256`: `sha256=` and the lowercase hex HMAC-SHA256 of the exact body (contract §1). */
-export async function signHub(secret: string, body: Uint8Array): Promise<string> {
-  return `sha256=${(await digestInSlices(createHmac("sha256", secret), body)).toString("hex")}`;
+export async function signHub(keys: SecretKeys, body: Uint8Array): Promise<string> {
+  return `sha256=${(await digestInSlices(createHmac("sha256", keys.hub), body)).toString("hex")}`;
 }
 
 /** `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `<id>.<timestamp>.<body>` (Standard Webhooks). */
-export async function signStandard(secret: string, id: string, timestamp: number, body: Uint8Array): Promise<string> {
-  const hmac = createHmac("sha256", standardKey(secret)).update(`${id}.${String(timestamp)}.`);
+export async function signStandard(keys: SecretKeys, id: string, timestamp: number, body: Uint8Array): Promise<string> {
+  const hmac = createHmac("sha256", keys.standard).update(`${id}.${String(timestamp)}.`);
   return `v1,${(await digestInSlices(hmac, body)).toString("base64")}`;
 }

@@ -21,11 +21,11 @@ describe("resolveOptions", () => {
     expect(resolved).toMatchObject({
       flushIntervalMs: DEFAULTS.flushInterval,
       maxEventInMemory: DEFAULTS.maxEventInMemory,
-      maxBufferedEvents: DEFAULTS.maxEventInMemory * 10,
+      maxBufferedEvents: 200_000,
       eventType: "feature",
       timeoutMs: 10_000,
       closeTimeoutMs: 10_000,
-      secret: undefined,
+      signingKeys: undefined,
       metaJsonSource: { hostname: hostname() },
     });
     expect(DEFAULTS).toMatchObject({ flushInterval: 60_000, maxEventInMemory: 100_000, maxBatchBytes: 5 * 1024 * 1024 });
@@ -44,6 +44,10 @@ describe("resolveOptions", () => {
     [{ meta: { a: 1 } }, 'meta["a"]'],
     [{ meta: "x" }, "meta"],
     [{ secret: 42 }, "secret"],
+    // The verifier refuses these secrets; signing with them would make every request fail.
+    [{ secret: "whsec_***" }, "secret"],
+    [{ secret: "whsec_abc" }, "secret"],
+    [{ secret: "whsec_" }, "secret"],
     [{ maxBufferedEvents: 10, maxEventInMemory: 100 }, "maxBufferedEvents"],
     [{ maxBatchBytes: 0 }, "maxBatchBytes"],
     [{ dispatcher: {} }, "dispatcher"],
@@ -94,12 +98,23 @@ describe("resolveOptions", () => {
     expect(resolved).toMatchObject({ flushIntervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 });
   });
 
+  it("keeps the memory bound's default fixed when the flush threshold is small, and above twice a large one", () => {
+    expect(resolveOptions({ endpointUrl, maxEventInMemory: 300 }).maxBufferedEvents).toBe(200_000);
+    expect(resolveOptions({ endpointUrl, maxEventInMemory: 500_000 }).maxBufferedEvents).toBe(1_000_000);
+  });
+
   it("accepts Infinity for maxBufferedEvents (GO Feature Flag's unbounded behaviour)", () => {
     expect(resolveOptions({ endpointUrl, maxBufferedEvents: Infinity }).maxBufferedEvents).toBe(Infinity);
   });
 
   it("treats an empty secret as no secret, as GO Feature Flag does", () => {
-    expect(resolveOptions({ endpointUrl, secret: "" }).secret).toBeUndefined();
+    expect(resolveOptions({ endpointUrl, secret: "" }).signingKeys).toBeUndefined();
+    expect(resolveOptions({ endpointUrl, secret: undefined }).signingKeys).toBeUndefined();
+  });
+
+  it("derives a whsec_ secret's Standard Webhooks key by base64, as the verifier does", () => {
+    const keys = resolveOptions({ endpointUrl, secret: `whsec_${Buffer.from("key bytes").toString("base64")}` }).signingKeys;
+    expect(Buffer.from(keys?.standard ?? []).toString()).toBe("key bytes");
   });
 });
 

@@ -18,8 +18,12 @@ describe("judge", () => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: false, reason: "status" });
   });
 
-  it.each([401, 403, 404])("retries %i but flags it permanent", (status) => {
+  it.each([404, 405, 410])("retries %i but flags it permanent", (status) => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "status" });
+  });
+
+  it.each([401, 403])("reports %i as the receiver refusing the signature or credentials, kept and retried", (status) => {
+    expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "unauthorized" });
   });
 
   it.each([301, 302, 307, 308])("treats the redirect %i as a permanent failure, never a success", (status) => {

@@ -13,3 +13,5 @@ export type { FeatureEventInit, TrackingEventInit } from "./create-event.js";
 export { createFeatureEvent, createTrackingEvent } from "./create-event.js";
 export type { JsonSchema } from "./json-schema.js";
 export { featureEventJsonSchema, jsonSchemaFiles, payloadJsonSchema, trackingEventJsonSchema } from "./json-schema.js";
+export type { SecretKeys } from "./secret-keys.js";
+export { deriveSecretKeys } from "./secret-keys.js";

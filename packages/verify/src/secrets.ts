@@ -1,17 +1,10 @@
+import { deriveSecretKeys, type SecretKeys } from "@org/webhook-types";
 import { configError } from "./errors.js";
-import { fromCheckedBase64, utf8Bytes } from "./encoding.js";
 
 /** Rotation needs two or three; more is a mistake, and each one costs an HMAC per request. */
 export const MAX_SECRETS = 10;
 
-const WHSEC_PREFIX = "whsec_";
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** The keys of one secret: the hub scheme uses its UTF-8 bytes; Standard Webhooks decodes `whsec_`. */
-export interface SecretKeys {
-  readonly hub: Uint8Array;
-  readonly standard: Uint8Array;
-}
+export type { SecretKeys };
 
 /**
  * Checks the `secret` option (one string, or a list for rotation) and derives each key once.
@@ -40,11 +33,10 @@ function deriveKeys(secret: unknown, field: string): readonly SecretKeys[] {
   if (list.length > MAX_SECRETS) throw configError(field, `must hold at most ${MAX_SECRETS} secrets, got ${list.length}`);
   return list.map((item, index) => {
     const name = Array.isArray(secret) ? `${field}[${index}]` : field;
-    if (typeof item !== "string" || item === "") throw configError(name, "must be a non-empty string");
-    const hub = utf8Bytes(item);
-    if (!item.startsWith(WHSEC_PREFIX)) return { hub, standard: hub };
-    const encoded = item.slice(WHSEC_PREFIX.length);
-    if (encoded.length % 4 !== 0 || !BASE64.test(encoded)) throw configError(name, "starts with whsec_ but the rest is not base64");
-    return { hub, standard: fromCheckedBase64(encoded) };
+    if (typeof item !== "string") throw configError(name, "must be a non-empty string");
+    // The one rule both packages follow: the exporter signs with the keys this derives.
+    const keys = deriveSecretKeys(item);
+    if ("error" in keys) throw configError(name, keys.error);
+    return keys;
   });
 }

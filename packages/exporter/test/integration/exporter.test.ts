@@ -227,7 +227,26 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(drops.every(([, reason]) => reason === "buffer-full")).toBe(true);
     expect(dropped + exporter.stats().pending).toBe(1000);
     expect(exporter.stats().dropped).toBe(dropped);
-    expect(warnings).toHaveLength(1);
+    expect(warnings.filter((message) => message.includes("maxBufferedEvents"))).toEqual([expect.stringContaining("fails") as string]);
+  });
+
+  it("loses nothing when a burst meets a healthy endpoint with a small flush threshold", async () => {
+    const drops: [number, DropReason][] = [];
+    const exporter = exporterFor({ maxEventInMemory: 300, onDrop: (count, reason) => drops.push([count, reason]) });
+    for (let index = 0; index < 6000; index++) exporter.add(featureEvent(index));
+    await exporter.flush();
+    expect(drops).toEqual([]);
+    expect(exporter.stats()).toMatchObject({ added: 6000, sent: 6000, dropped: 0, failedAttempts: 0 });
+  });
+
+  it("names the real cause when a burst outruns a healthy endpoint: events arrive faster than they are sent", async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details: object, message?: string) => warnings.push(message ?? "") };
+    const exporter = exporterFor({ maxEventInMemory: 100, maxBufferedEvents: 300, logger, secret: "s" });
+    for (let index = 0; index < 1000; index++) exporter.add(featureEvent(index));
+    await exporter.flush();
+    expect(warnings).toEqual([expect.stringContaining("events arrive faster than they are sent") as string]);
+    expect(exporter.stats().failedAttempts).toBe(0);
   });
 
   it.each([true, false])("refuses an event of the other kind or with a bad field, validateEvents %s", (validateEvents) => {
@@ -257,6 +276,26 @@ describe("createWebhookExporter against a real endpoint", () => {
     const trusting = exporterFor({ validateEvents: false });
     trusting.add({ ...featureEvent(1), value: { fn: () => 1 } });
     expect(trusting.stats().added).toBe(1);
+  });
+
+  it.each([undefined, ""])("warns once at creation that it sends unsigned when the secret is %j", async (secret) => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => warnings.push(warning.code ?? "");
+    process.on("warning", onWarning);
+    const logged: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details: object, message?: string) => logged.push(message ?? "") };
+    try {
+      const exporter = exporterFor({ secret, logger });
+      exporter.add(featureEvent(1));
+      await exporter.flush();
+      // process.emitWarning delivers on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual(["WEBHOOK_EXPORTER_UNSIGNED"]);
+    expect(logged.filter((message) => message.includes("unsigned"))).toHaveLength(1);
+    expect(receiver.requests[0]?.headers["x-hub-signature-256"]).toBeUndefined();
   });
 
   it("carries tracking events when eventType is tracking", async () => {

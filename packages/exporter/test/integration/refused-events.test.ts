@@ -105,6 +105,7 @@ describe("an event the receiver refuses", () => {
     const exporter = exporterFor({ onDrop });
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     for (let attempt = 0; attempt < 3; attempt++) expect(await exporter.flush()).toMatchObject({ sent: 0, failed: 10 });
+    expect(exporter.stats().lastError).toMatchObject({ reason: "unauthorized", status, permanent: true, message: expect.stringContaining("check that secret") as string });
     fixed = true;
     await waitUntil(() => exporter.stats().pending === 0);
     expect(drops).toEqual([]);
