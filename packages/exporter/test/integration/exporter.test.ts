@@ -230,6 +230,15 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(warnings.filter((message) => message.includes("maxBufferedEvents"))).toEqual([expect.stringContaining("fails") as string]);
   });
 
+  it("counts in FlushResult.failed the events of the batch that failed, not every batch still waiting", async () => {
+    receiver.respond((_request, _index, res) => {
+      res.writeHead(503).end();
+    });
+    const exporter = exporterFor({ maxEventInMemory: 40 });
+    for (let index = 0; index < 100; index++) exporter.add(featureEvent(index));
+    expect(await exporter.flush()).toEqual({ sent: 0, failed: 40, pending: 100 });
+  });
+
   it("loses nothing when a burst meets a healthy endpoint with a small flush threshold", async () => {
     const drops: [number, DropReason][] = [];
     const exporter = exporterFor({ maxEventInMemory: 300, onDrop: (count, reason) => drops.push([count, reason]) });
