@@ -1,7 +1,8 @@
 import type { Batch } from "./batch.js";
 import { WebhookExporterError } from "./errors.js";
 import type { EventBuffer } from "./event-buffer.js";
-import type { DropDetails, DropReason, Observer } from "./observer.js";
+import type { Ledger } from "./ledger.js";
+import type { Observer } from "./observer.js";
 import { openSpool, type Spool } from "./spool.js";
 
 /**
@@ -35,7 +36,7 @@ export function createSpoolKeeper(
   settings: { dir: string; maxBytes: number },
   buffer: EventBuffer,
   observer: Observer,
-  drop: (count: number, reason: DropReason, details?: DropDetails) => void,
+  ledger: Pick<Ledger, "drop">,
   /** The batch on the wire: never evicted, or its delivery would settle another batch. */
   inFlight: () => Batch | undefined,
 ): SpoolKeeper {
@@ -82,7 +83,7 @@ export function createSpoolKeeper(
         if (victim === undefined) continue;
         buffer.removeBatch(victim);
         unmark(victim);
-        drop(old.count, "spool-full", { batchId: victim.id });
+        ledger.drop(old.count, "spool-full", { batchId: victim.id });
       }
     }
   }

@@ -1,0 +1,83 @@
+import type { Batch } from "./batch.js";
+import type { BatchCutter } from "./batch-cutter.js";
+import type { EventBuffer } from "./event-buffer.js";
+import type { Ledger } from "./ledger.js";
+import type { Observer } from "./observer.js";
+import type { SpoolKeeper } from "./spool-keeper.js";
+
+/** Keeps the events held in memory under `maxBufferedEvents`. */
+export interface MemoryBound {
+  /** Events held in memory: pending, less those whose batch waits on disk only. */
+  inMemory(): number;
+  /**
+   * Called by `add()` past the bound: moves the oldest batches to the spool (in the background) or,
+   * without one or past twice the bound, drops the oldest and reports them. Warns once per episode.
+   */
+  enforce(): void;
+  /** Writes what waits to the spool and frees memory down to the bound; never rejects (a no-op without a spool). */
+  spill(): Promise<void>;
+  /** A batch was delivered: a later overflow is a new episode, warned about again. */
+  recovered(): void;
+}
+
+export function createMemoryBound(parts: {
+  buffer: EventBuffer;
+  cutter: BatchCutter;
+  keeper: SpoolKeeper | undefined;
+  ledger: Pick<Ledger, "drop">;
+  observer: Observer;
+  maxBufferedEvents: number;
+  endpoint: string;
+  /** The batch on the wire: never evicted, or its delivery would settle another batch. */
+  inFlight: () => Batch | undefined;
+  /** Whether the last attempt failed: names the cause in the warning. */
+  failing: () => boolean;
+}): MemoryBound {
+  const { buffer, cutter, keeper, ledger, observer, maxBufferedEvents } = parts;
+  let warned = false;
+  let spilling: Promise<void> | undefined;
+
+  const inMemory = () => buffer.pendingCount + cutter.beingCut - (keeper?.diskOnlyEvents ?? 0);
+
+  async function spill(): Promise<void> {
+    if (keeper === undefined) return;
+    await cutter.cut();
+    await keeper.persist();
+    keeper.offload(maxBufferedEvents);
+  }
+
+  function warnOnce(): void {
+    if (warned) return;
+    warned = true;
+    const where = keeper === undefined ? "dropping the oldest events" : "moving the oldest batches to the spool";
+    // Say which it is: a failing endpoint, or a burst faster than delivery (a healthy endpoint, a small bound).
+    const cause = parts.failing() ? `while ${parts.endpoint} fails` : `while ${parts.endpoint} answers: events arrive faster than they are sent`;
+    observer.note("warn", `maxBufferedEvents (${maxBufferedEvents}) reached ${cause}; ${where}`);
+  }
+
+  return {
+    inMemory,
+    spill,
+    enforce() {
+      warnOnce();
+      // With a spool, memory may overshoot while the spill runs, but never past twice the bound.
+      const hardLimit = keeper === undefined ? maxBufferedEvents : maxBufferedEvents * 2;
+      if (keeper !== undefined) {
+        spilling ??= spill().finally(() => {
+          spilling = undefined;
+        });
+      }
+      const excess = inMemory() - hardLimit;
+      if (excess <= 0) return;
+      const evicted = buffer.evictOldest(excess, parts.inFlight());
+      for (const batch of evicted.batches) {
+        void keeper?.forget(batch);
+        ledger.drop(batch.count, "buffer-full", { batchId: batch.id });
+      }
+      ledger.drop(evicted.openEvents, "buffer-full");
+    },
+    recovered() {
+      warned = false;
+    },
+  };
+}

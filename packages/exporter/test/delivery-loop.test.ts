@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { createBatchCutter } from "../src/batch-cutter.js";
+import { createBatchSender } from "../src/batch-sender.js";
+import { createDeliveryLoop } from "../src/delivery-loop.js";
+import { createEventBuffer } from "../src/event-buffer.js";
+import { createLedger } from "../src/ledger.js";
+import { createMemoryBound } from "../src/memory-bound.js";
+import { createObserver, type DropReason } from "../src/observer.js";
+import { resolveOptions } from "../src/options.js";
+import { serializeMeta } from "../src/serializer.js";
+import { featureEvent } from "./helpers/events.js";
+import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
+
+/** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
+function setUp(answer: Parameters<typeof fakeTransport>[0], settings: { maxEventInMemory?: number; now?: () => number } = {}) {
+  const options = resolveOptions({ endpointUrl: "http://127.0.0.1:9/hook", secret: "s", maxEventInMemory: settings.maxEventInMemory ?? 100, flushInterval: 60_000, retryBaseDelayMs: 1000 });
+  const drops: [number, DropReason][] = [];
+  const observer = createObserver({ onDrop: (count, reason) => drops.push([count, reason]) });
+  const transport = fakeTransport(answer);
+  const sender = createBatchSender(options, transport, observer, new AbortController().signal);
+  const buffer = createEventBuffer();
+  const now = settings.now ?? (() => 1_000_000);
+  const ledger = createLedger(observer, now);
+  let ids = 0;
+  const metaJson = serializeMeta(options.metaJsonSource);
+  const cutter = createBatchCutter(buffer, { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: () => `batch-${String(ids++)}` }, ledger, observer);
+  const pending = () => buffer.pendingCount + cutter.beingCut;
+  const memory = createMemoryBound({
+    buffer, cutter, keeper: undefined, ledger, observer, endpoint: "e", maxBufferedEvents: options.maxBufferedEvents, inFlight: () => loop.inFlight, failing: () => loop.failing,
+  });
+  const loop = createDeliveryLoop({
+    buffer, cutter, sender, keeper: undefined, ledger, memory, metaJson, pending, maxEventInMemory: options.maxEventInMemory,
+    backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs }, restored: undefined, closing: new AbortController().signal, now, random: () => 0.5,
+  });
+  const add = (from: number, to: number) => {
+    for (let index = from; index < to; index++) {
+      buffer.push(featureEvent(index));
+      ledger.accepted();
+    }
+  };
+  return { loop, add, transport, ledger, drops, buffer, sender, pending };
+}
+
+const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
+const delivered = (requests: SentRequest[], ok: (request: SentRequest, index: number) => boolean) =>
+  requests.filter(ok).flatMap((request) => request.events);
+
+describe("createDeliveryLoop", () => {
+  it("sends the waiting events oldest first in batches of maxEventInMemory, and counts them delivered", async () => {
+    const { loop, add, transport, ledger } = setUp(() => 200, { maxEventInMemory: 40 });
+    add(0, 100);
+    expect(await loop.deliver()).toEqual({ sent: 100, failed: 0, pending: 0 });
+    expect(transport.requests.map((request) => request.events.length)).toEqual([40, 40, 20]);
+    expect(transport.requests.flatMap((request) => request.events)).toEqual(keys(0, 100));
+    expect(ledger).toMatchObject({ sent: 100, batchesSent: 3, dropped: 0 });
+  });
+
+  it("stops at the first failure, keeps the batch in front, and sends it first next time under the same webhook-id", async () => {
+    let healthy = false;
+    const { loop, add, transport } = setUp(() => (healthy ? 200 : 503), { maxEventInMemory: 40 });
+    add(0, 100);
+    expect(await loop.deliver()).toEqual({ sent: 0, failed: 40, pending: 100 });
+    healthy = true;
+    expect(await loop.deliver()).toEqual({ sent: 100, failed: 0, pending: 0 });
+    expect(transport.requests.map((request) => request.headers["webhook-id"])).toEqual(["batch-0", "batch-0", "batch-1", "batch-2"]);
+    expect(delivered(transport.requests, (_request, index) => index > 0)).toEqual(keys(0, 100));
+  });
+
+  it("backs off with full jitter, doubling per failure up to the cap, and resets on success", async () => {
+    let time = 1_000_000;
+    let status = 503;
+    const { loop, add } = setUp(() => status, { now: () => time });
+    add(0, 1);
+    const delays: number[] = [];
+    for (let failure = 0; failure < 8; failure++) {
+      await loop.deliver();
+      delays.push(loop.retryNotBefore - time);
+      time += 1;
+    }
+    // random() is 0.5: half of 1000 * 2^(n-1), capped at flushInterval (60000).
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+    status = 200;
+    await loop.deliver();
+    expect(loop.failing).toBe(false);
+  });
+
+  it("waits what Retry-After asks on 429, within the cap", async () => {
+    const { loop, add } = setUp(() => ({ status: 429, retryAfter: "7" }));
+    add(0, 1);
+    await loop.deliver();
+    expect(loop.retryNotBefore - 1_000_000).toBe(7000);
+  });
+
+  it("splits a batch refused with 413 into halves with derived ids, and drops one event refused alone as too-large", async () => {
+    const { loop, add, transport, drops, ledger } = setUp((request) => (request.events.length > 2 || request.events.includes("user-3") ? 413 : 200), { maxEventInMemory: 8 });
+    add(0, 8);
+    expect(await loop.deliver()).toMatchObject({ failed: 0, pending: 0 });
+    expect(transport.requests[1]?.headers["webhook-id"]).toBe("batch-0-a");
+    expect(drops).toEqual([[1, "too-large"]]);
+    expect(ledger.sent).toBe(7);
+  });
+
+  it("isolates the one event a receiver refuses with 400 in about 2 log2(n) requests and delivers the rest", async () => {
+    const { loop, add, transport, drops, ledger } = setUp((request) => (request.events.includes("user-37") ? 400 : 200), { maxEventInMemory: 64 });
+    add(0, 64);
+    expect(await loop.deliver()).toEqual({ sent: 63, failed: 0, pending: 0 });
+    expect(drops).toEqual([[1, "rejected"]]);
+    expect(transport.requests.length).toBeLessThanOrEqual(1 + 2 * 6);
+    expect(new Set(delivered(transport.requests, (request) => !request.events.includes("user-37")))).toEqual(new Set(keys(0, 64).filter((key) => key !== "user-37")));
+    expect(ledger.sent + ledger.dropped).toBe(64);
+  });
+
+  it("cuts the next batch while one is on the wire", async () => {
+    const cutWhileSending: number[] = [];
+    const parts = setUp(() => {
+      cutWhileSending.push(parts.buffer.batchCount);
+      return 200;
+    }, { maxEventInMemory: 10 });
+    parts.add(0, 30);
+    await parts.loop.deliver();
+    // The batch on the wire and the next one, already cut; nothing left to cut during the last.
+    expect(cutWhileSending).toEqual([2, 2, 1]);
+    expect(parts.pending()).toBe(0);
+  });
+
+  it("leaves events added during a flush for the next one, so a flush under load ends", async () => {
+    const parts = setUp(() => {
+      parts.add(1000, 1010);
+      return 200;
+    }, { maxEventInMemory: 10 });
+    parts.add(0, 10);
+    expect(await parts.loop.deliver()).toEqual({ sent: 10, failed: 0, pending: 10 });
+  });
+});
