@@ -3,35 +3,58 @@
 import { appendFileSync } from "node:fs";
 import { Bench } from "tinybench";
 
+const middle = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Rounds per graded case: a ratio is graded on the median of at least this many. */
+export const ROUNDS = 5;
+
 /**
- * Median milliseconds per call of each function, measured interleaved in one tinybench run so that
- * machine noise hits both alike. Returns `{ name: { median, rme } }`.
+ * Median milliseconds per call of each function, measured in `rounds` separate runs; within a run the
+ * functions are interleaved (case, baseline, case, baseline...) so that machine noise hits both alike.
+ * Returns `{ name: { median, rme, rounds } }`: the median of the rounds' medians, and each round's.
  */
-export async function medianMs(functions, { iterations = 10, warmupIterations = 2 } = {}) {
-  const bench = new Bench({ iterations, time: 0, warmupIterations, warmupTime: 0 });
-  for (const [name, fn] of Object.entries(functions)) bench.add(name, fn);
-  await bench.run();
-  const out = {};
-  for (const task of bench.tasks) {
-    const latency = task.result?.latency;
-    if (!latency?.p50) throw new Error(`bench task ${task.name} produced no result: ${task.result?.error ?? ""}`);
-    out[task.name] = { median: latency.p50, rme: latency.rme };
+export async function medianMs(functions, { iterations = 10, warmupIterations = 2, rounds = ROUNDS } = {}) {
+  const perRound = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
+  const rmes = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ iterations, time: 0, warmupIterations, warmupTime: 0 });
+    for (const [name, fn] of Object.entries(functions)) bench.add(name, fn);
+    await bench.run();
+    for (const task of bench.tasks) {
+      const latency = task.result?.latency;
+      if (!latency?.p50) throw new Error(`bench task ${task.name} produced no result: ${task.result?.error ?? ""}`);
+      perRound[task.name].push(latency.p50);
+      rmes[task.name].push(latency.rme);
+    }
   }
-  return out;
+  return Object.fromEntries(Object.keys(functions).map((name) => [name, { median: middle(perRound[name]), rme: middle(rmes[name]), rounds: perRound[name] }]));
+}
+
+/** The rounds of a case and its baseline, paired for {@link record}: `{ median, baseline, rounds }`. */
+export function paired(caseRounds, baselineRounds) {
+  const rounds = caseRounds.map((median, index) => ({ median, baseline: baselineRounds[index] }));
+  return { median: middle(caseRounds), baseline: middle(baselineRounds), rounds };
 }
 
 /**
  * Records one case. `goal` is `{ max }` (the ratio may not exceed it: times, bytes), `{ min }` (the
- * ratio must reach it: rates), or absent for a figure shown for information. Extra figures go in `details`.
+ * ratio must reach it: rates), or absent for a figure shown for information. With `rounds` (pairs of
+ * case and baseline measured one after the other), the graded ratio is the median of the rounds'
+ * ratios, and every round is kept. Extra figures go in `details`.
  */
-export function record({ name, unit, median, baseline, goal, spread, details }) {
-  const ratio = median / baseline;
+export function record({ name, unit, median, baseline, goal, spread, details, rounds }) {
+  const roundsWithRatio = rounds?.map((round) => ({ ...round, ratio: round.median / round.baseline }));
+  const ratio = roundsWithRatio === undefined ? median / baseline : middle(roundsWithRatio.map((round) => round.ratio));
   const met = goal === undefined ? null : goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
   const goalText = goal === undefined ? "none" : goal.max !== undefined ? `<= ${+goal.max.toFixed(2)}x` : `>= ${goal.min}x`;
-  const entry = { name, unit, median, baseline, ratio, goal: goalText, met, ...(spread === undefined ? {} : { spread }), ...(details ? { details } : {}) };
+  const entry = {
+    name, unit, median, baseline, ratio, goal: goalText, met,
+    ...(spread === undefined ? {} : { spread }), ...(roundsWithRatio === undefined ? {} : { rounds: roundsWithRatio }), ...(details ? { details } : {}),
+  };
   const figure = (value) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
+  const roundsText = roundsWithRatio === undefined ? "" : ` (median of ${roundsWithRatio.length} rounds)`;
   console.log(
-    `${met === null ? "info" : met ? "ok  " : "MISS"} ${name.padEnd(34)} ${figure(median).padStart(10)} ${unit.padEnd(10)} baseline ${figure(baseline).padStart(10)}  ratio ${ratio.toFixed(2)} (goal ${goalText})`,
+    `${met === null ? "info" : met ? "ok  " : "MISS"} ${name.padEnd(34)} ${figure(median).padStart(10)} ${unit.padEnd(10)} baseline ${figure(baseline).padStart(10)}  ratio ${ratio.toFixed(2)}${roundsText} (goal ${goalText})`,
   );
   if (process.env.BENCH_RESULTS) appendFileSync(process.env.BENCH_RESULTS, `${JSON.stringify(entry)}\n`);
   return entry;

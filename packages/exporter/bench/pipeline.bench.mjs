@@ -1,7 +1,7 @@
 // exporter.add, exporter.heap-per-event, exporter.end-to-end, exporter.loop-stall.
 import { createHmac } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { medianMs, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, ROUNDS, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
 import { createWebhookExporter } from "../dist/index.js";
 import { endToEnd, startVerifyingReceiver } from "./end-to-end.mjs";
 
@@ -24,8 +24,8 @@ const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBuff
     rounds.exporter.push(performance.now() - started);
     await exporter.close();
   }
-  const ns = (name) => (rounds[name].sort((a, b) => a - b)[3] * 1e6) / events.length;
-  record({ name: "exporter.add", unit: "ns/event", median: ns("exporter"), baseline: ns("array"), goal: { max: 2 } });
+  const ns = (name) => rounds[name].map((ms) => (ms * 1e6) / events.length);
+  record({ name: "exporter.add", unit: "ns/event", ...paired(ns("exporter"), ns("array")), goal: { max: 2 } });
 }
 
 // exporter.heap-per-event: what holding 100,000 events costs in the exporter, against an array of them.
@@ -40,7 +40,7 @@ const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBuff
     return (after - before) / 100_000;
   };
   const samples = { array: [], exporter: [] };
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     samples.array.push(await heapOf((events) => ({ events })));
     samples.exporter.push(await heapOf((events) => {
       const exporter = createWebhookExporter({ endpointUrl: "http://127.0.0.1:9/unused", ...quiet, closeTimeout: 1 });
@@ -48,17 +48,15 @@ const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBuff
       return { release: () => exporter.close() };
     }));
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  record({ name: "exporter.heap-per-event", unit: "bytes", median: median(samples.exporter), baseline: median(samples.array), goal: { max: 1.1 }, details: { gcExposed: globalThis.gc !== undefined } });
+  record({ name: "exporter.heap-per-event", unit: "bytes", ...paired(samples.exporter, samples.array), goal: { max: 1.1 }, details: { gcExposed: globalThis.gc !== undefined } });
 }
 
 {
   const runs = [];
-  for (let round = 0; round < 3; round++) runs.push(await endToEnd({ total: 200_000, batchSize: 10_000 }));
-  const median = (key) => runs.map((run) => run[key]).sort((a, b) => a - b)[1];
-  const rate = median("exporterRate");
-  record({ name: "exporter.end-to-end", unit: "events/s", median: rate, baseline: median("loopRate"), goal: { min: 0.9 } });
-  record({ name: "exporter.end-to-end.absolute", unit: "events/s", median: rate, baseline: 300_000, goal: { min: 1 }, details: { note: "baseline is the 300,000 events/s floor" } });
+  for (let round = 0; round < ROUNDS; round++) runs.push(await endToEnd({ total: 200_000, batchSize: 10_000 }));
+  const rates = paired(runs.map((run) => run.exporterRate), runs.map((run) => run.loopRate));
+  record({ name: "exporter.end-to-end", unit: "events/s", ...rates, goal: { min: 0.9 } });
+  record({ name: "exporter.end-to-end.absolute", unit: "events/s", median: rates.median, baseline: 300_000, goal: { min: 1 }, details: { note: "baseline is the 300,000 events/s floor" } });
 }
 
 // exporter.loop-stall: the longest event-loop stall while 100,000 waiting events are flushed.

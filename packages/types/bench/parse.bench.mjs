@@ -1,5 +1,5 @@
 // types.parse: validating a 100,000-event body (about 18 MB) on top of JSON.parse, against JSON.parse alone.
-import { medianMs, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
 import { parsePayload } from "../dist/index.js";
 
 const events = Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index));
@@ -12,8 +12,7 @@ const times = await medianMs({
 record({
   name: "types.parse",
   unit: "ms",
-  median: times["JSON.parse + parsePayload"].median,
-  baseline: times["JSON.parse"].median,
+  ...paired(times["JSON.parse + parsePayload"].rounds, times["JSON.parse"].rounds),
   spread: times["JSON.parse + parsePayload"].rme,
   goal: { max: 1.5 },
   details: { bodyBytes: Buffer.byteLength(body), events: events.length },
