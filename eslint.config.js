@@ -4,7 +4,15 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/.next/**", "**/node_modules/**", "**/.turbo/**", "**/next-env.d.ts", "**/*.mjs", "**/*.cjs"],
+    ignores: [
+      "**/dist/**",
+      "**/.next/**",
+      "**/node_modules/**",
+      "**/.turbo/**",
+      "**/next-env.d.ts",
+      "**/*.mjs",
+      "**/*.cjs",
+    ],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: "error" },

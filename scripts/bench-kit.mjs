@@ -27,7 +27,12 @@ export async function medianMs(functions, { iterations = 10, warmupIterations = 
       rmes[task.name].push(latency.rme);
     }
   }
-  return Object.fromEntries(Object.keys(functions).map((name) => [name, { median: middle(perRound[name]), rme: middle(rmes[name]), rounds: perRound[name] }]));
+  return Object.fromEntries(
+    Object.keys(functions).map((name) => [
+      name,
+      { median: middle(perRound[name]), rme: middle(rmes[name]), rounds: perRound[name] },
+    ]),
+  );
 }
 
 /** The rounds of a case and its baseline, paired for {@link record}: `{ median, baseline, rounds }`. */
@@ -46,10 +51,19 @@ export function record({ name, unit, median, baseline, goal, spread, details, ro
   const roundsWithRatio = rounds?.map((round) => ({ ...round, ratio: round.median / round.baseline }));
   const ratio = roundsWithRatio === undefined ? median / baseline : middle(roundsWithRatio.map((round) => round.ratio));
   const met = goal === undefined ? null : goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
-  const goalText = goal === undefined ? "none" : goal.max !== undefined ? `<= ${+goal.max.toFixed(2)}x` : `>= ${goal.min}x`;
+  const goalText =
+    goal === undefined ? "none" : goal.max !== undefined ? `<= ${+goal.max.toFixed(2)}x` : `>= ${goal.min}x`;
   const entry = {
-    name, unit, median, baseline, ratio, goal: goalText, met,
-    ...(spread === undefined ? {} : { spread }), ...(roundsWithRatio === undefined ? {} : { rounds: roundsWithRatio }), ...(details ? { details } : {}),
+    name,
+    unit,
+    median,
+    baseline,
+    ratio,
+    goal: goalText,
+    met,
+    ...(spread === undefined ? {} : { spread }),
+    ...(roundsWithRatio === undefined ? {} : { rounds: roundsWithRatio }),
+    ...(details ? { details } : {}),
   };
   const figure = (value) => (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3));
   const roundsText = roundsWithRatio === undefined ? "" : ` (median of ${roundsWithRatio.length} rounds)`;

@@ -9,7 +9,9 @@ import { root } from "./workspace.mjs";
 
 const compareIndex = process.argv.indexOf("--compare");
 const comparePath = compareIndex === -1 ? undefined : process.argv[compareIndex + 1];
-const filter = process.argv.slice(2).find((arg, index, args) => !arg.startsWith("--") && args[index - 1] !== "--compare");
+const filter = process.argv
+  .slice(2)
+  .find((arg, index, args) => !arg.startsWith("--") && args[index - 1] !== "--compare");
 
 const resultsDir = join(root, "bench");
 const linesFile = join(resultsDir, "results.jsonl");
@@ -20,7 +22,11 @@ const files = ["packages", "examples"].flatMap((group) =>
   existsSync(join(root, group))
     ? readdirSync(join(root, group)).flatMap((name) => {
         const dir = join(root, group, name, "bench");
-        return existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith(".bench.mjs")).map((file) => join(dir, file)) : [];
+        return existsSync(dir)
+          ? readdirSync(dir)
+              .filter((file) => file.endsWith(".bench.mjs"))
+              .map((file) => join(dir, file))
+          : [];
       })
     : [],
 );
@@ -28,27 +34,58 @@ for (const file of files) {
   if (filter !== undefined && !file.includes(filter)) continue;
   console.log(`\n# ${file.replace(root, "")}`);
   try {
-    execFileSync(process.execPath, ["--expose-gc", file], { stdio: "inherit", env: { ...process.env, BENCH_RESULTS: linesFile } });
+    execFileSync(process.execPath, ["--expose-gc", file], {
+      stdio: "inherit",
+      env: { ...process.env, BENCH_RESULTS: linesFile },
+    });
   } catch {
     console.log(`(bench ${file.replace(root, "")} failed; its cases are missing below)`);
   }
 }
 
-const records = existsSync(linesFile) ? readFileSync(linesFile, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : [];
+const records = existsSync(linesFile)
+  ? readFileSync(linesFile, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : [];
 rmSync(linesFile, { force: true });
-const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version, date: new Date().toISOString() };
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  node: process.version,
+  date: new Date().toISOString(),
+};
 writeFileSync(join(resultsDir, "results.json"), `${JSON.stringify({ machine, records }, null, 2)}\n`);
 
 console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
-console.table(records.map(({ name, unit, median, baseline, ratio, goal, met }) => ({ name, unit, median: +median.toPrecision(4), baseline: +baseline.toPrecision(4), ratio: +ratio.toFixed(2), goal, met: met === null ? "info" : met ? "yes" : "NO" })));
+console.table(
+  records.map(({ name, unit, median, baseline, ratio, goal, met }) => ({
+    name,
+    unit,
+    median: +median.toPrecision(4),
+    baseline: +baseline.toPrecision(4),
+    ratio: +ratio.toFixed(2),
+    goal,
+    met: met === null ? "info" : met ? "yes" : "NO",
+  })),
+);
 
 if (comparePath !== undefined) {
   const old = JSON.parse(readFileSync(comparePath, "utf8"));
   const before = new Map((old.records ?? old).map((entry) => [entry.name, entry]));
   console.log(`\nchange against ${comparePath} (ratio to baseline, lower is better for times):`);
-  console.table(records.map((entry) => {
-    const previous = before.get(entry.name);
-    return { name: entry.name, before: previous ? +previous.ratio.toFixed(2) : "-", now: +entry.ratio.toFixed(2), change: previous ? `${(((entry.ratio - previous.ratio) / previous.ratio) * 100).toFixed(1)}%` : "new" };
-  }));
+  console.table(
+    records.map((entry) => {
+      const previous = before.get(entry.name);
+      return {
+        name: entry.name,
+        before: previous ? +previous.ratio.toFixed(2) : "-",
+        now: +entry.ratio.toFixed(2),
+        change: previous ? `${(((entry.ratio - previous.ratio) / previous.ratio) * 100).toFixed(1)}%` : "new",
+      };
+    }),
+  );
 }
 console.log(`\nwrote bench/results.json (${records.length} cases)`);

@@ -17,6 +17,7 @@ for (const file of process.argv.slice(2)) {
   }
 }
 console.log("ten slowest tests (ms):");
-for (const { ms, name } of durations.sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${String(Math.round(ms)).padStart(6)}  ${name}`);
+for (const { ms, name } of durations.sort((a, b) => b.ms - a.ms).slice(0, 10))
+  console.log(`  ${String(Math.round(ms)).padStart(6)}  ${name}`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 if (failed > 0 || passed === 0) process.exit(1);

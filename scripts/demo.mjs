@@ -8,7 +8,10 @@ const secret = "demo-secret";
 const children = [];
 
 function start(script, env) {
-  const child = spawn(process.execPath, [`${root}${script}`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [`${root}${script}`], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
@@ -30,12 +33,21 @@ function stopAll() {
 process.on("exit", stopAll);
 
 try {
-  const receiver = start("examples/express-receiver/dist/main.js", { WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1" });
+  const receiver = start("examples/express-receiver/dist/main.js", {
+    WEBHOOK_SECRET: secret,
+    PORT: "0",
+    HOST: "127.0.0.1",
+  });
   const [, baseUrl] = await firstLine(receiver, /listening on (http:\/\/\S+)/);
   console.log(`receiver  ${baseUrl}  (open it in a browser to watch the counts live)`);
 
   const sender = start("examples/sender/dist/main.js", {
-    WEBHOOK_URL: `${baseUrl}/webhook`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "500", DURATION_MS: "4000", EVALUATIONS_PER_SECOND: "2000", USERS: "3000",
+    WEBHOOK_URL: `${baseUrl}/webhook`,
+    WEBHOOK_SECRET: secret,
+    FLUSH_INTERVAL: "500",
+    DURATION_MS: "4000",
+    EVALUATIONS_PER_SECOND: "2000",
+    USERS: "3000",
   });
   let shown = "";
   const progress = setInterval(async () => {
@@ -49,34 +61,65 @@ try {
   const stats = await (await fetch(`${baseUrl}/stats`)).json();
   process.stdout.write("\n");
 
-  console.log(`\nsender    ${summary.evaluations} evaluations, ${summary.stats.batchesSent} batches sent, ${summary.stats.dropped} dropped`);
-  console.log(`receiver  ${stats.batches} batches, ${stats.events} events, every signature verified, ${stats.duplicates} re-sent batches dropped`);
+  console.log(
+    `\nsender    ${summary.evaluations} evaluations, ${summary.stats.batchesSent} batches sent, ${summary.stats.dropped} dropped`,
+  );
+  console.log(
+    `receiver  ${stats.batches} batches, ${stats.events} events, every signature verified, ${stats.duplicates} re-sent batches dropped`,
+  );
   console.log("\nflag             variation    sent   received");
   for (const [flag, variations] of Object.entries(summary.perFlag)) {
     for (const [variation, count] of Object.entries(variations)) {
-      console.log(`${flag.padEnd(16)} ${variation.padEnd(10)} ${String(count).padStart(6)} ${String(stats.flags[flag]?.[variation] ?? 0).padStart(10)}`);
+      console.log(
+        `${flag.padEnd(16)} ${variation.padEnd(10)} ${String(count).padStart(6)} ${String(stats.flags[flag]?.[variation] ?? 0).padStart(10)}`,
+      );
     }
   }
-  if (stats.events !== summary.evaluations) throw new Error(`sent ${summary.evaluations} events but the receiver has ${stats.events}`);
+  if (stats.events !== summary.evaluations)
+    throw new Error(`sent ${summary.evaluations} events but the receiver has ${stats.events}`);
   console.log(`\nall ${stats.events} events arrived exactly once.`);
 
   // Requests a receiver must not process: replays (acknowledged, never stored twice) and forgeries. The
   // first is a real signed request, as the exporter sends it.
-  const body = JSON.stringify({ meta: { hostname: "demo" }, events: [{ kind: "feature", userKey: "u", creationDate: Math.floor(Date.now() / 1000), key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
+  const body = JSON.stringify({
+    meta: { hostname: "demo" },
+    events: [
+      {
+        kind: "feature",
+        userKey: "u",
+        creationDate: Math.floor(Date.now() / 1000),
+        key: "new-checkout",
+        variation: "enabled",
+        value: true,
+        default: false,
+        version: "",
+        source: "SERVER",
+      },
+    ],
+  });
   const post = async (headers, payload) => {
     const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body: payload });
     const answer = await response.json();
     return `${response.status} ${answer.duplicate === true ? "duplicate, not stored again" : (answer.code ?? "accepted")}`;
   };
-  const hubOnly = (headers) => ({ "content-type": "application/json", "x-hub-signature-256": headers["x-hub-signature-256"] });
+  const hubOnly = (headers) => ({
+    "content-type": "application/json",
+    "x-hub-signature-256": headers["x-hub-signature-256"],
+  });
   const captured = await signedHeaders(secret, body);
   console.log("\nattacks");
   console.log(`  a genuine signed request           -> ${await post(captured, body)}`);
   console.log(`  the same request, replayed         -> ${await post(captured, body)}`);
-  console.log(`  replayed without webhook-* headers -> ${await post({ ...hubOnly(captured), "webhook-id": "forged" }, body)}`);
+  console.log(
+    `  replayed without webhook-* headers -> ${await post({ ...hubOnly(captured), "webhook-id": "forged" }, body)}`,
+  );
   console.log(`  its body tampered with             -> ${await post(captured, body.replace("enabled", "disabled"))}`);
-  console.log(`  signed with a wrong secret         -> ${await post(await signedHeaders("not-the-secret", body), body)}`);
+  console.log(
+    `  signed with a wrong secret         -> ${await post(await signedHeaders("not-the-secret", body), body)}`,
+  );
 } finally {
   stopAll();
-  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined)));
+  await Promise.all(
+    children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined)),
+  );
 }

@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { publishedPackages } from "./workspace.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "smoke-"));
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
 try {
   const packages = publishedPackages();
   for (const { dir } of packages) run("pnpm", ["pack", "--pack-destination", work], dir);
-  const tarballs = readdirSync(work).filter((file) => file.endsWith(".tgz")).map((file) => join(work, file));
+  const tarballs = readdirSync(work)
+    .filter((file) => file.endsWith(".tgz"))
+    .map((file) => join(work, file));
   writeFileSync(join(work, "package.json"), JSON.stringify({ name: "smoke", private: true }));
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], work);
 

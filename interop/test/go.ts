@@ -15,7 +15,11 @@ export function buildGoInterop(): string {
     throw new Error("pnpm test:interop needs Go 1.22 or newer on PATH (https://go.dev/dl/); `go version` failed");
   }
   const binary = join(mkdtempSync(join(tmpdir(), "interop-")), "interop");
-  execFileSync("go", ["build", "-o", binary, "."], { cwd: GO_DIR, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, GOFLAGS: "-mod=mod" } });
+  execFileSync("go", ["build", "-o", binary, "."], {
+    cwd: GO_DIR,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, GOFLAGS: "-mod=mod" },
+  });
   return binary;
 }
 

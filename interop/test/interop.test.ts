@@ -33,7 +33,14 @@ async function sendWithOurExporter(cases: readonly Case[]): Promise<{ body: Buff
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
   for (const { kind, meta, events } of cases) {
-    const exporter = createWebhookExporter({ endpointUrl: url, secret, meta, eventType: kind, validateEvents: false, maxBatchBytes: 1 << 30 });
+    const exporter = createWebhookExporter({
+      endpointUrl: url,
+      secret,
+      meta,
+      eventType: kind,
+      validateEvents: false,
+      maxBatchBytes: 1 << 30,
+    });
     for (const event of events) exporter.add(event);
     await exporter.close();
   }
@@ -44,13 +51,18 @@ async function sendWithOurExporter(cases: readonly Case[]): Promise<{ body: Buff
 
 /** The spec vector, plus thousands of generated events with awkward values, in cases of 100. */
 function allCases(): Case[] {
-  const vector = JSON.parse(gffTwoEventsBody.toString("utf8")) as { meta: Record<string, string>; events: WebhookEvent[] };
+  const vector = JSON.parse(gffTwoEventsBody.toString("utf8")) as {
+    meta: Record<string, string>;
+    events: WebhookEvent[];
+  };
   const feature = fc.sample(awkwardFeatureEvent, { numRuns: 2000, seed: 42 });
   const tracking = fc.sample(awkwardTrackingEvent, { numRuns: 1000, seed: 7 });
   const cases: Case[] = [{ kind: "feature", meta: vector.meta, events: vector.events }];
   const meta = { hostname: "interop-<host>&", env: "ci", "\u2028": "x" };
-  for (let start = 0; start < feature.length; start += 100) cases.push({ kind: "feature", meta, events: feature.slice(start, start + 100) });
-  for (let start = 0; start < tracking.length; start += 100) cases.push({ kind: "tracking", meta, events: tracking.slice(start, start + 100) });
+  for (let start = 0; start < feature.length; start += 100)
+    cases.push({ kind: "feature", meta, events: feature.slice(start, start + 100) });
+  for (let start = 0; start < tracking.length; start += 100)
+    cases.push({ kind: "tracking", meta, events: tracking.slice(start, start + 100) });
   return cases;
 }
 
@@ -65,13 +77,21 @@ describe("same bytes as Go's encoding/json with GO Feature Flag's wire types", (
 
   beforeAll(async () => {
     ours = await sendWithOurExporter(cases);
-    theirs = runGo(go, ["marshal", secret], cases.map((c) => JSON.stringify(c)));
+    theirs = runGo(
+      go,
+      ["marshal", secret],
+      cases.map((c) => JSON.stringify(c)),
+    );
   });
 
   it("reproduces the contract's vector in Go and in our exporter", () => {
     const vector = signatureVectors.find((candidate) => candidate.body.equals(gffTwoEventsBody));
     if (vector === undefined) throw new Error("the two-event vector is missing");
-    const [goVector] = runGo<{ body: string; signature: string }>(go, ["marshal", vector.secret], [JSON.stringify(cases[0])]);
+    const [goVector] = runGo<{ body: string; signature: string }>(
+      go,
+      ["marshal", vector.secret],
+      [JSON.stringify(cases[0])],
+    );
     expect(Buffer.from(goVector?.body ?? "", "base64")).toEqual(gffTwoEventsBody);
     expect(goVector?.signature).toBe(vector.signature);
     expect(ours[0]?.body).toEqual(gffTwoEventsBody);
@@ -90,7 +110,9 @@ describe("same bytes as Go's encoding/json with GO Feature Flag's wire types", (
         const body = mine?.body ?? Buffer.alloc(0);
         let at = 0;
         while (at < body.length && body[at] === goBody[at]) at++;
-        return [`case ${String(index)}: bodies differ at byte ${String(at)}\n ours …${body.subarray(Math.max(0, at - 60), at + 60).toString()}\n   go …${goBody.subarray(Math.max(0, at - 60), at + 60).toString()}`];
+        return [
+          `case ${String(index)}: bodies differ at byte ${String(at)}\n ours …${body.subarray(Math.max(0, at - 60), at + 60).toString()}\n   go …${goBody.subarray(Math.max(0, at - 60), at + 60).toString()}`,
+        ];
       }
       return mine.signature === go?.signature ? [] : [`case ${String(index)}: signature differs`];
     });
@@ -99,10 +121,16 @@ describe("same bytes as Go's encoding/json with GO Feature Flag's wire types", (
   });
 
   it("is read back by Go into the wire types and re-encoded to the same bytes", () => {
-    const results = runGo<{ body: string; error?: string }>(go, ["roundtrip"], ours.map(({ body }) => body.toString("base64")));
+    const results = runGo<{ body: string; error?: string }>(
+      go,
+      ["roundtrip"],
+      ours.map(({ body }) => body.toString("base64")),
+    );
     expect(results).toHaveLength(ours.length);
     const differing = results.flatMap((result, index) =>
-      result.error !== undefined || !Buffer.from(result.body, "base64").equals(ours[index]?.body ?? Buffer.alloc(0)) ? [index] : [],
+      result.error !== undefined || !Buffer.from(result.body, "base64").equals(ours[index]?.body ?? Buffer.alloc(0))
+        ? [index]
+        : [],
     );
     expect(differing).toEqual([]);
   });
@@ -129,12 +157,21 @@ describe("a Go sender built as GO Feature Flag's webhook exporter, to a receiver
 
   it("has every event arrive, verified and valid, field by field as Go sent it", async () => {
     const cases = allCases().slice(0, 6);
-    const signed = runGo<{ body: string; signature: string }>(go, ["marshal", secret], cases.map((c) => JSON.stringify(c)));
+    const signed = runGo<{ body: string; signature: string }>(
+      go,
+      ["marshal", secret],
+      cases.map((c) => JSON.stringify(c)),
+    );
     const bodies = signed.map(({ body }) => Buffer.from(body, "base64"));
     for (const [index, body] of bodies.entries()) {
       expect(await runGoAsync(go, ["send", url, secret], body)).toBe("200");
       // Go's own signature, checked by our verifier directly too.
-      const check = await verifyWebhook({ secret, body, headers: { "x-hub-signature-256": signed[index]?.signature }, scheme: "hub" });
+      const check = await verifyWebhook({
+        secret,
+        body,
+        headers: { "x-hub-signature-256": signed[index]?.signature },
+        scheme: "hub",
+      });
       expect(check.payload.events).toHaveLength(cases[index]?.events.length ?? -1);
     }
     const sent = bodies.flatMap((body) => parsePayload(JSON.parse(body.toString("utf8"))).events);

@@ -1,5 +1,9 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "verify", include: ["test/**/*.test.ts"], typecheck: { enabled: true, tsconfig: "test/tsconfig.json" } },
+  test: {
+    name: "verify",
+    include: ["test/**/*.test.ts"],
+    typecheck: { enabled: true, tsconfig: "test/tsconfig.json" },
+  },
 });

@@ -11,7 +11,8 @@ import { paired, record, ROUNDS, sampleFeatureEvent } from "../../../scripts/ben
 const secret = "bench";
 const events = [];
 let body = "";
-for (let index = 0; JSON.stringify({ meta: { hostname: "bench" }, events }).length < 10 * 1024; index++) events.push(sampleFeatureEvent(index));
+for (let index = 0; JSON.stringify({ meta: { hostname: "bench" }, events }).length < 10 * 1024; index++)
+  events.push(sampleFeatureEvent(index));
 body = JSON.stringify({ meta: { hostname: "bench" }, events });
 const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
@@ -47,4 +48,10 @@ for (let round = 0; round < ROUNDS; round++) {
   verifiedRounds.push(await requestsPerSecond(true));
   plainRounds.push(await requestsPerSecond(false));
 }
-record({ name: "receiver.express", unit: "req/s", ...paired(verifiedRounds, plainRounds), goal: { min: 0.8 }, details: { bodyBytes: body.length, note: "verified: signature, JSON parse and payload validation" } });
+record({
+  name: "receiver.express",
+  unit: "req/s",
+  ...paired(verifiedRounds, plainRounds),
+  goal: { min: 0.8 },
+  details: { bodyBytes: body.length, note: "verified: signature, JSON parse and payload validation" },
+});

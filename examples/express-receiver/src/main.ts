@@ -11,8 +11,12 @@ if (secret === undefined || secret === "") throw new Error("WEBHOOK_SECRET is re
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 3000);
 
-const redis = process.env.REDIS_URL === undefined || process.env.REDIS_URL === "" ? undefined : new Redis(process.env.REDIS_URL);
-const app = createReceiverApp({ secret, ...(redis === undefined ? {} : { replayStore: createRedisReplayStore(redis) }) });
+const redis =
+  process.env.REDIS_URL === undefined || process.env.REDIS_URL === "" ? undefined : new Redis(process.env.REDIS_URL);
+const app = createReceiverApp({
+  secret,
+  ...(redis === undefined ? {} : { replayStore: createRedisReplayStore(redis) }),
+});
 const server = app.listen(port, host, () => {
   const address = server.address() as AddressInfo;
   process.stdout.write(`listening on http://${host}:${String(address.port)}\n`);

@@ -38,7 +38,12 @@ async function post(headers: Record<string, string>, body: string): Promise<{ st
 describe("sender -> Express receiver", () => {
   it("delivers every evaluation exactly once, verified, with matching counts per flag and variation", async () => {
     const summary = await runSenderProcess({
-      WEBHOOK_URL: `${baseUrl}/webhook`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "2000", EVALUATIONS_PER_SECOND: "3000", USERS: "1500",
+      WEBHOOK_URL: `${baseUrl}/webhook`,
+      WEBHOOK_SECRET: secret,
+      FLUSH_INTERVAL: "300",
+      DURATION_MS: "2000",
+      EVALUATIONS_PER_SECOND: "3000",
+      USERS: "1500",
     });
     const received = await stats();
     expect(summary.evaluations).toBeGreaterThan(1000);
@@ -50,22 +55,57 @@ describe("sender -> Express receiver", () => {
   });
 
   it("acknowledges a replayed request once as a duplicate (also stripped of its Standard Webhooks headers), refuses a tampered body and a wrong secret (401)", async () => {
-    const body = JSON.stringify({ meta: { hostname: "e2e" }, events: [{ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key: "new-checkout", variation: "enabled", value: true, default: false, version: "", source: "SERVER" }] });
+    const body = JSON.stringify({
+      meta: { hostname: "e2e" },
+      events: [
+        {
+          kind: "feature",
+          userKey: "u",
+          creationDate: 1_767_225_600,
+          key: "new-checkout",
+          variation: "enabled",
+          value: true,
+          default: false,
+          version: "",
+          source: "SERVER",
+        },
+      ],
+    });
     const before = await stats();
     const genuine = await signedHeaders(secret, body);
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     const hubOnly = { "content-type": "application/json", "x-hub-signature-256": genuine["x-hub-signature-256"] ?? "" };
-    for (let replay = 0; replay < 4; replay++) expect(await post({ ...hubOnly, "webhook-id": `any-${replay}` }, body)).toEqual({ status: 200, code: undefined });
+    for (let replay = 0; replay < 4; replay++)
+      expect(await post({ ...hubOnly, "webhook-id": `any-${replay}` }, body)).toEqual({ status: 200, code: undefined });
     expect((await stats()).duplicates).toBe(before.duplicates + 5);
-    expect(await post(genuine, body.replace("enabled", "disabled"))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
-    expect(await post(await signedHeaders("wrong", body), body)).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+    expect(await post(genuine, body.replace("enabled", "disabled"))).toEqual({
+      status: 401,
+      code: "ERR_SIGNATURE_MISMATCH",
+    });
+    expect(await post(await signedHeaders("wrong", body), body)).toEqual({
+      status: 401,
+      code: "ERR_SIGNATURE_MISMATCH",
+    });
     expect((await stats()).events).toBe(before.events + 1);
   });
 
   it("keeps working after signed events with hostile keys (__proto__, constructor)", async () => {
-    const event = (key: string, variation: string) => ({ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key, variation, value: true, default: false, version: "", source: "SERVER" });
-    const hostile = JSON.stringify({ meta: { hostname: "e2e", __proto__: "x" }, events: [event("__proto__", "polluted"), event("constructor", "keys"), event("toString", "__proto__")] });
+    const event = (key: string, variation: string) => ({
+      kind: "feature",
+      userKey: "u",
+      creationDate: 1_767_225_600,
+      key,
+      variation,
+      value: true,
+      default: false,
+      version: "",
+      source: "SERVER",
+    });
+    const hostile = JSON.stringify({
+      meta: { hostname: "e2e", __proto__: "x" },
+      events: [event("__proto__", "polluted"), event("constructor", "keys"), event("toString", "__proto__")],
+    });
     expect(await post(await signedHeaders(secret, hostile), hostile)).toEqual({ status: 200, code: undefined });
     const after = JSON.stringify({ meta: { hostname: "e2e" }, events: [event("new-checkout", "enabled")] });
     expect(await post(await signedHeaders(secret, after), after)).toEqual({ status: 200, code: undefined });
@@ -82,7 +122,15 @@ describe.skipIf(missingOutsideCi("chromium", hasChromium))("the live page in hea
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -95,15 +143,25 @@ describe.skipIf(missingOutsideCi("chromium", hasChromium))("the live page in hea
     const expected = await stats();
     await page.waitForFunction((events) => document.body.dataset.events === String(events), expected.events);
     const rows = await page.$$eval("#rows tr", (trs) =>
-      trs.map((tr) => ({ flag: tr.dataset.flag, variation: tr.dataset.variation, count: Number(tr.querySelector(".count")?.textContent), bar: tr.querySelector(".bar") !== null })),
+      trs.map((tr) => ({
+        flag: tr.dataset.flag,
+        variation: tr.dataset.variation,
+        count: Number(tr.querySelector(".count")?.textContent),
+        bar: tr.querySelector(".bar") !== null,
+      })),
     );
-    const shown: Record<string, Record<string, number>> = {};
+    // Maps, as the receiver keeps them: a flag named "constructor" with a variation "keys" is data, not Object.keys.
+    const shown = new Map<string, Map<string, number>>();
     for (const row of rows) {
       expect(row.bar).toBe(true);
-      (shown[row.flag ?? ""] ??= {})[row.variation ?? ""] = row.count;
+      const counts = shown.get(row.flag ?? "") ?? new Map<string, number>();
+      shown.set(row.flag ?? "", counts.set(row.variation ?? "", row.count));
     }
-    expect(shown).toEqual(expected.flags);
-    if (process.env.SCREENSHOT_PATH !== undefined) await page.screenshot({ path: process.env.SCREENSHOT_PATH, fullPage: true });
+    expect(Object.fromEntries([...shown].map(([flag, counts]) => [flag, Object.fromEntries(counts)]))).toEqual(
+      expected.flags,
+    );
+    if (process.env.SCREENSHOT_PATH !== undefined)
+      await page.screenshot({ path: process.env.SCREENSHOT_PATH, fullPage: true });
     await page.close();
   });
 });

@@ -4,9 +4,15 @@ export default function Home() {
       <h1>Webhook receiver</h1>
       <p>POST signed webhooks to one of these routes; GET the same route for its counts.</p>
       <ul>
-        <li><code>/api/webhook</code>: App Router, Node.js runtime</li>
-        <li><code>/api/webhook-edge</code>: App Router, Edge runtime</li>
-        <li><code>/api/webhook-pages</code>: Pages Router</li>
+        <li>
+          <code>/api/webhook</code>: App Router, Node.js runtime
+        </li>
+        <li>
+          <code>/api/webhook-edge</code>: App Router, Edge runtime
+        </li>
+        <li>
+          <code>/api/webhook-pages</code>: Pages Router
+        </li>
       </ul>
     </main>
   );

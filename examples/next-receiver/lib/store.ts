@@ -48,7 +48,12 @@ export function countDuplicate(route: string): void {
 
 export function statsFor(route: string): RouteStats {
   const { batches, events, duplicates, flags } = storeFor(route);
-  return { batches, events, duplicates, flags: Object.fromEntries([...flags].map(([flag, counts]) => [flag, Object.fromEntries(counts)])) };
+  return {
+    batches,
+    events,
+    duplicates,
+    flags: Object.fromEntries([...flags].map(([flag, counts]) => [flag, Object.fromEntries(counts)])),
+  };
 }
 
 /**

@@ -22,7 +22,8 @@ interface Stats {
 
 beforeAll(async () => {
   // `next build` normally ran already (turbo builds before testing); a bare `vitest run` builds here.
-  if (!existsSync(`${appDir}.next/BUILD_ID`)) execFileSync(process.execPath, [nextBin, "build"], { cwd: appDir, stdio: "inherit" });
+  if (!existsSync(`${appDir}.next/BUILD_ID`))
+    execFileSync(process.execPath, [nextBin, "build"], { cwd: appDir, stdio: "inherit" });
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${String(port)}`;
   server = spawn(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
@@ -32,7 +33,10 @@ beforeAll(async () => {
   });
   for (let waited = 0; ; waited += 100) {
     if (waited > 60_000) throw new Error("next start did not answer");
-    const up = await fetch(`${baseUrl}/api/webhook`).then((response) => response.ok, () => false);
+    const up = await fetch(`${baseUrl}/api/webhook`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (up) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -49,7 +53,11 @@ describe.each([
 ])("sender -> Next.js (%s)", (_name, path) => {
   it("delivers every evaluation exactly once, verified, with the sender's counts", async () => {
     const summary = await runSenderProcess({
-      WEBHOOK_URL: `${baseUrl}${path}`, WEBHOOK_SECRET: secret, FLUSH_INTERVAL: "300", DURATION_MS: "1500", EVALUATIONS_PER_SECOND: "2000",
+      WEBHOOK_URL: `${baseUrl}${path}`,
+      WEBHOOK_SECRET: secret,
+      FLUSH_INTERVAL: "300",
+      DURATION_MS: "1500",
+      EVALUATIONS_PER_SECOND: "2000",
     });
     const stats = (await (await fetch(`${baseUrl}${path}`)).json()) as Stats;
     expect(summary.stats.dropped).toBe(0);
@@ -59,7 +67,22 @@ describe.each([
   });
 
   it("acknowledges a replayed request as a duplicate (200), refuses a tampered body and a wrong secret (401)", async () => {
-    const body = JSON.stringify({ meta: { hostname: "e2e" }, events: [{ kind: "feature", userKey: "u", creationDate: 1_767_225_600, key: "k", variation: "v", value: 1, default: false, version: "", source: "SERVER" }] });
+    const body = JSON.stringify({
+      meta: { hostname: "e2e" },
+      events: [
+        {
+          kind: "feature",
+          userKey: "u",
+          creationDate: 1_767_225_600,
+          key: "k",
+          variation: "v",
+          value: 1,
+          default: false,
+          version: "",
+          source: "SERVER",
+        },
+      ],
+    });
     const post = async (headers: Record<string, string>, payload: string) => {
       const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: payload });
       return { status: response.status, code: ((await response.json()) as { code?: string }).code };
@@ -70,6 +93,9 @@ describe.each([
     const hubOnly = { "content-type": "application/json", "x-hub-signature-256": genuine["x-hub-signature-256"] ?? "" };
     expect(await post({ ...hubOnly, "webhook-id": "forged" }, body)).toEqual({ status: 200, code: undefined });
     expect(await post(genuine, body.replace('"v"', '"w"'))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
-    expect(await post(await signedHeaders("wrong", body), body)).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
+    expect(await post(await signedHeaders("wrong", body), body)).toEqual({
+      status: 401,
+      code: "ERR_SIGNATURE_MISMATCH",
+    });
   });
 });

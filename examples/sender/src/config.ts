@@ -22,14 +22,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}`);
   return value;
 }
 
 /** Reads and checks the environment; the error names the variable at fault. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): SenderConfig {
   const webhookUrl = env.WEBHOOK_URL;
-  if (webhookUrl === undefined || webhookUrl === "") throw new Error("WEBHOOK_URL is required (for example http://127.0.0.1:3000/webhook)");
+  if (webhookUrl === undefined || webhookUrl === "")
+    throw new Error("WEBHOOK_URL is required (for example http://127.0.0.1:3000/webhook)");
   return {
     webhookUrl,
     webhookSecret: env.WEBHOOK_SECRET === "" ? undefined : env.WEBHOOK_SECRET,

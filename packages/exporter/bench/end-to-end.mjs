@@ -66,7 +66,13 @@ export async function endToEnd({ total, batchSize, secret = "bench" }) {
   const bodies = [];
   const exporter = createWebhookExporter({
     // The burst is added synchronously, before any flush can run: let the buffer hold all of it.
-    endpointUrl: receiver.url, secret, flushInterval: 3_600_000, maxEventInMemory: batchSize, maxBufferedEvents: total, maxBatchBytes: 1 << 30, validateEvents: false,
+    endpointUrl: receiver.url,
+    secret,
+    flushInterval: 3_600_000,
+    maxEventInMemory: batchSize,
+    maxBufferedEvents: total,
+    maxBatchBytes: 1 << 30,
+    validateEvents: false,
   });
   const started = performance.now();
   for (const event of events) exporter.add(event);
@@ -77,16 +83,21 @@ export async function endToEnd({ total, batchSize, secret = "bench" }) {
   if (received !== total) throw new Error(`receiver got ${received} of ${total}`);
   // The baseline: the same bodies, pre-built and pre-signed, POSTed one after another with fetch.
   for (let start = 0; start < total; start += batchSize) {
-    const body = Buffer.from(JSON.stringify({ meta: { hostname: "bench" }, events: events.slice(start, start + batchSize) }));
+    const body = Buffer.from(
+      JSON.stringify({ meta: { hostname: "bench" }, events: events.slice(start, start + batchSize) }),
+    );
     bodies.push({ body, signature: `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` });
   }
   const loopStarted = performance.now();
   for (const { body, signature } of bodies) {
-    const response = await fetch(receiver.url, { method: "POST", body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } });
+    const response = await fetch(receiver.url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+    });
     await response.arrayBuffer();
   }
   const loopSeconds = (performance.now() - loopStarted) / 1000;
   await receiver.close();
   return { exporterRate: total / exporterSeconds, loopRate: total / loopSeconds, heapPeakBytes: heapPeak - heapBefore };
 }
-

@@ -6,7 +6,12 @@ import { createWebhookExporter } from "../dist/index.js";
 import { endToEnd, startVerifyingReceiver } from "./end-to-end.mjs";
 
 const gc = globalThis.gc ?? (() => undefined);
-const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBufferedEvents: Infinity, validateEvents: false };
+const quiet = {
+  flushInterval: 3_600_000,
+  maxEventInMemory: 100_000_000,
+  maxBufferedEvents: Infinity,
+  validateEvents: false,
+};
 
 // exporter.add: 1,000,000 add() calls against pushing the same objects into an array. Timed by hand,
 // so that each exporter's close() (which serializes what it holds) runs outside the timed region.
@@ -42,21 +47,39 @@ const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBuff
   const samples = { array: [], exporter: [] };
   for (let round = 0; round < ROUNDS; round++) {
     samples.array.push(await heapOf((events) => ({ events })));
-    samples.exporter.push(await heapOf((events) => {
-      const exporter = createWebhookExporter({ endpointUrl: "http://127.0.0.1:9/unused", ...quiet, closeTimeout: 1 });
-      for (const event of events) exporter.add(event);
-      return { release: () => exporter.close() };
-    }));
+    samples.exporter.push(
+      await heapOf((events) => {
+        const exporter = createWebhookExporter({ endpointUrl: "http://127.0.0.1:9/unused", ...quiet, closeTimeout: 1 });
+        for (const event of events) exporter.add(event);
+        return { release: () => exporter.close() };
+      }),
+    );
   }
-  record({ name: "exporter.heap-per-event", unit: "bytes", ...paired(samples.exporter, samples.array), goal: { max: 1.1 }, details: { gcExposed: globalThis.gc !== undefined } });
+  record({
+    name: "exporter.heap-per-event",
+    unit: "bytes",
+    ...paired(samples.exporter, samples.array),
+    goal: { max: 1.1 },
+    details: { gcExposed: globalThis.gc !== undefined },
+  });
 }
 
 {
   const runs = [];
   for (let round = 0; round < ROUNDS; round++) runs.push(await endToEnd({ total: 200_000, batchSize: 10_000 }));
-  const rates = paired(runs.map((run) => run.exporterRate), runs.map((run) => run.loopRate));
+  const rates = paired(
+    runs.map((run) => run.exporterRate),
+    runs.map((run) => run.loopRate),
+  );
   record({ name: "exporter.end-to-end", unit: "events/s", ...rates, goal: { min: 0.9 } });
-  record({ name: "exporter.end-to-end.absolute", unit: "events/s", median: rates.median, baseline: 300_000, goal: { min: 1 }, details: { note: "baseline is the 300,000 events/s floor" } });
+  record({
+    name: "exporter.end-to-end.absolute",
+    unit: "events/s",
+    median: rates.median,
+    baseline: 300_000,
+    goal: { min: 1 },
+    details: { note: "baseline is the 300,000 events/s floor" },
+  });
 }
 
 // exporter.loop-stall: the longest event-loop stall while 100,000 waiting events are flushed.
@@ -75,8 +98,23 @@ const quiet = { flushInterval: 3_600_000, maxEventInMemory: 100_000_000, maxBuff
   }
   // The baseline: one JSON.stringify + HMAC of the same 100,000 events, the stall a one-shot flush causes.
   const events = Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index));
-  const oneShot = await medianMs({ oneShot: () => createHmac("sha256", "bench").update(JSON.stringify({ meta: {}, events })).digest() }, { iterations: 5 });
+  const oneShot = await medianMs(
+    {
+      oneShot: () =>
+        createHmac("sha256", "bench")
+          .update(JSON.stringify({ meta: {}, events }))
+          .digest(),
+    },
+    { iterations: 5 },
+  );
   stalls.sort((a, b) => a - b);
-  record({ name: "exporter.loop-stall", unit: "ms", median: stalls[1], baseline: 20, goal: { max: 1 }, details: { note: "baseline is the 20 ms budget", oneShotStallMs: oneShot.oneShot.median } });
+  record({
+    name: "exporter.loop-stall",
+    unit: "ms",
+    median: stalls[1],
+    baseline: 20,
+    goal: { max: 1 },
+    details: { note: "baseline is the 20 ms budget", oneShotStallMs: oneShot.oneShot.median },
+  });
   await receiver.close();
 }

@@ -13,10 +13,18 @@ const keys = { hub: Buffer.from("secret"), standard: Buffer.from("secret") };
 
 const times = await medianMs(
   {
-    baseline: () => createHmac("sha256", "secret").update(Buffer.from(JSON.stringify({ meta, events }))).digest("hex"),
+    baseline: () =>
+      createHmac("sha256", "secret")
+        .update(Buffer.from(JSON.stringify({ meta, events })))
+        .digest("hex"),
     exporter: async () => {
       // One batch for the whole set, as the baseline does: the comparison is of bytes produced, not of cutting.
-      const { batches } = await cutBatches(events, metaJson, { maxEvents: events.length, maxBytes: Number.MAX_SAFE_INTEGER }, () => String(id++));
+      const { batches } = await cutBatches(
+        events,
+        metaJson,
+        { maxEvents: events.length, maxBytes: Number.MAX_SAFE_INTEGER },
+        () => String(id++),
+      );
       for (const batch of batches) await signHub(keys, batch.body);
     },
   },

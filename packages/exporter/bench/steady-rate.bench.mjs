@@ -17,7 +17,9 @@ const secret = "bench-secret";
 
 /** A receiver that reads each body and answers 204, in a child process. */
 async function startReceiver() {
-  const child = fork(new URL("./steady-rate-receiver.mjs", import.meta.url), { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child = fork(new URL("./steady-rate-receiver.mjs", import.meta.url), {
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
   const [port] = await once(child, "message");
   return { url: `http://127.0.0.1:${port}/webhook`, close: () => child.kill() };
 }
@@ -51,7 +53,8 @@ function exporterCase(url) {
       },
       finish: async () => {
         await exporter.close();
-        if (exporter.stats().sent !== exporter.stats().added) throw new Error("the exporter did not deliver every event");
+        if (exporter.stats().sent !== exporter.stats().added)
+          throw new Error("the exporter did not deliver every event");
       },
     };
   };
@@ -65,7 +68,12 @@ function handLoopCase(url) {
     const send = (events) => {
       const body = Buffer.from(JSON.stringify({ meta: { hostname: "bench" }, events }));
       const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-      const sent = request(url, { method: "POST", body, dispatcher: agent, headers: { "content-type": "application/json", "x-hub-signature-256": signature } })
+      const sent = request(url, {
+        method: "POST",
+        body,
+        dispatcher: agent,
+        headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+      })
         .then((response) => response.body.dump())
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);
@@ -99,13 +107,19 @@ receiver.close();
 record({
   name: "exporter.cpu-per-event",
   unit: "µs/event",
-  ...paired(exporterRounds.map((run) => run.cpuUsPerEvent), handRounds.map((run) => run.cpuUsPerEvent)),
+  ...paired(
+    exporterRounds.map((run) => run.cpuUsPerEvent),
+    handRounds.map((run) => run.cpuUsPerEvent),
+  ),
   goal: { max: 1.3 },
   details: { ratePerSecond: (RATE_PER_TICK * 1000) / TICK_MS, windowMs: WINDOW_MS },
 });
 record({
   name: "exporter.loop-delay-p99",
   unit: "ms",
-  ...paired(exporterRounds.map((run) => run.p99Ms), handRounds.map((run) => run.p99Ms)),
+  ...paired(
+    exporterRounds.map((run) => run.p99Ms),
+    handRounds.map((run) => run.p99Ms),
+  ),
   details: { note: "event-loop delay p99 at the steady rate, against the hand loop" },
 });

@@ -34,7 +34,8 @@ export function createBatchCutter(
     buffer.addBatches(cut.batches);
     buffer.returnOpen(cut.tail);
     ledger.drop(cut.unserializable, "unserializable");
-    for (const id of cut.oversized) observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id });
+    for (const id of cut.oversized)
+      observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id });
     return cut.tail.length;
   }
 

@@ -19,10 +19,16 @@ export interface BatchSender {
   readonly failedAttempts: number;
 }
 
-export function createBatchSender(options: ResolvedOptions, transport: Transport, observer: Observer, closing: AbortSignal): BatchSender {
+export function createBatchSender(
+  options: ResolvedOptions,
+  transport: Transport,
+  observer: Observer,
+  closing: AbortSignal,
+): BatchSender {
   const endpoint = describeEndpoint(options.endpointUrl);
   const userHeaders: Record<string, string | string[]> = {};
-  for (const [name, values] of options.headers) userHeaders[name] = values.length === 1 ? (values[0] ?? "") : [...values];
+  for (const [name, values] of options.headers)
+    userHeaders[name] = values.length === 1 ? (values[0] ?? "") : [...values];
   let lastError: WebhookExporterError | undefined;
   let failedAttempts = 0;
 
@@ -40,25 +46,45 @@ export function createBatchSender(options: ResolvedOptions, transport: Transport
     return headers;
   }
 
-  function sendError(verdict: Extract<Verdict, { kind: "retry" }>, status: number | undefined, batch: Batch, cause: unknown): WebhookExporterError {
+  function sendError(
+    verdict: Extract<Verdict, { kind: "retry" }>,
+    status: number | undefined,
+    batch: Batch,
+    cause: unknown,
+  ): WebhookExporterError {
     const what = status === undefined ? verdict.reason : `HTTP ${status}`;
     const hints: Partial<Record<typeof verdict.reason, string>> = {
       redirect: " (redirects are not followed: configure the final URL)",
-      unauthorized: ": the receiver refused the signature or the credentials; check that secret (and any Authorization header) matches the receiver's",
+      unauthorized:
+        ": the receiver refused the signature or the credentials; check that secret (and any Authorization header) matches the receiver's",
     };
     const hint = hints[verdict.reason] ?? "";
     return new WebhookExporterError(
       "ERR_WEBHOOK_SEND",
       `POST ${endpoint} failed (${what})${hint}; batch ${batch.id} of ${batch.count} events is kept and retried`,
-      { reason: verdict.reason, permanent: verdict.permanent, ...(status === undefined ? {} : { status }), ...(cause === undefined ? {} : { cause }) },
+      {
+        reason: verdict.reason,
+        permanent: verdict.permanent,
+        ...(status === undefined ? {} : { status }),
+        ...(cause === undefined ? {} : { cause }),
+      },
     );
   }
 
   function rejectedError(status: number | undefined, batch: Batch): WebhookExporterError {
-    const next = batch.count > 1 ? "it is split in two to set aside only the events refused" : "its one event is set aside as rejected";
-    return new WebhookExporterError("ERR_WEBHOOK_SEND", `POST ${endpoint} refused batch ${batch.id} of ${batch.count} events (HTTP ${status ?? "?"}): ${next}`, {
-      reason: "status", permanent: true, ...(status === undefined ? {} : { status }),
-    });
+    const next =
+      batch.count > 1
+        ? "it is split in two to set aside only the events refused"
+        : "its one event is set aside as rejected";
+    return new WebhookExporterError(
+      "ERR_WEBHOOK_SEND",
+      `POST ${endpoint} refused batch ${batch.id} of ${batch.count} events (HTTP ${status ?? "?"}): ${next}`,
+      {
+        reason: "status",
+        permanent: true,
+        ...(status === undefined ? {} : { status }),
+      },
+    );
   }
 
   return {
@@ -69,12 +95,20 @@ export function createBatchSender(options: ResolvedOptions, transport: Transport
       const verdict = judge(outcome, Date.now());
       const status = outcome.kind === "answer" ? outcome.status : undefined;
       observer.flushed({
-        id: batch.id, events: batch.count, bytes: batch.body.length, status,
-        durationMs: performance.now() - started, attempt: batch.attempts, delivered: verdict.kind === "delivered",
+        id: batch.id,
+        events: batch.count,
+        bytes: batch.body.length,
+        status,
+        durationMs: performance.now() - started,
+        attempt: batch.attempts,
+        delivered: verdict.kind === "delivered",
       });
       if (verdict.kind === "retry" || (verdict.kind === "split" && verdict.reason === "rejected")) {
         failedAttempts += 1;
-        lastError = verdict.kind === "retry" ? sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined) : rejectedError(status, batch);
+        lastError =
+          verdict.kind === "retry"
+            ? sendError(verdict, status, batch, outcome.kind === "no-answer" ? outcome.error : undefined)
+            : rejectedError(status, batch);
         observer.failed(lastError);
       }
       return verdict;

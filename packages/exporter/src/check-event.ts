@@ -16,12 +16,18 @@ const NESTED_FIELDS = ["value", "metadata", "evaluationContext", "trackingEventD
 export function checkEvent(event: WebhookEvent, options: Pick<ResolvedOptions, "eventType" | "validateEvents">): void {
   const kind = (event as { kind?: unknown } | null)?.kind;
   if (kind !== options.eventType) {
-    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`);
+    throw new WebhookExporterError(
+      "ERR_WEBHOOK_EVENT",
+      `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`,
+    );
   }
   if (!isValidEvent(event)) {
     const result = safeParseEvent(event);
     const issues = result.success ? [] : result.error.issues;
-    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.success ? "invalid event" : result.error.message, { cause: result.success ? undefined : result.error, issues });
+    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.success ? "invalid event" : result.error.message, {
+      cause: result.success ? undefined : result.error,
+      issues,
+    });
   }
   if (!options.validateEvents) return;
   const record = event as unknown as Record<string, unknown>;
@@ -36,7 +42,8 @@ function findNonJson(value: unknown, path: string, depth: number): ValidationIss
   const type = typeof value;
   if (type === "function" || type === "symbol" || type === "bigint") return issue(path, "a JSON value", type);
   if (type !== "object" || value === null) return undefined;
-  if (depth >= MAX_DEPTH) return issue(path, `a JSON value nested at most ${MAX_DEPTH} deep`, "a deeper (or circular) structure");
+  if (depth >= MAX_DEPTH)
+    return issue(path, `a JSON value nested at most ${MAX_DEPTH} deep`, "a deeper (or circular) structure");
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       const found = findNonJson(value[index], `${path}/${index}`, depth + 1);

@@ -70,12 +70,17 @@ export function createDeliveryLoop(parts: {
     const deadLetterFile = reason === "rejected" ? await keeper?.deadLetter(batch) : undefined;
     if (!buffer.removeBatch(batch)) return;
     void keeper?.forget(batch);
-    ledger.drop(1, reason, deadLetterFile === undefined ? { batchId: batch.id } : { batchId: batch.id, deadLetterFile });
+    ledger.drop(
+      1,
+      reason,
+      deadLetterFile === undefined ? { batchId: batch.id } : { batchId: batch.id, deadLetterFile },
+    );
   }
 
   function onFailed(retryAfterMs: number | undefined): void {
     consecutiveFailures += 1;
-    retryNotBefore = parts.now() + retryDelayMs(consecutiveFailures, { ...parts.backoff, retryAfterMs, random: parts.random });
+    retryNotBefore =
+      parts.now() + retryDelayMs(consecutiveFailures, { ...parts.backoff, retryAfterMs, random: parts.random });
   }
 
   async function deliver(): Promise<FlushResult> {
@@ -99,7 +104,7 @@ export function createDeliveryLoop(parts: {
         }
         break;
       }
-      if (!(await keeper?.ensureBody(batch) ?? true) || batch.body === undefined) {
+      if (!((await keeper?.ensureBody(batch)) ?? true) || batch.body === undefined) {
         if (buffer.removeBatch(batch)) ledger.drop(batch.count, "spool-torn", { batchId: batch.id });
         continue;
       }

@@ -42,14 +42,40 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const metaJson = serializeMeta(options.metaJsonSource);
   const buffer = createEventBuffer();
   const ledger = createLedger(observer, Date.now);
-  const cutter = createBatchCutter(buffer, { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: randomUUID }, ledger, observer);
+  const cutter = createBatchCutter(
+    buffer,
+    { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: randomUUID },
+    ledger,
+    observer,
+  );
   const pending = () => buffer.pendingCount + cutter.beingCut;
-  const keeper = options.spool === undefined ? undefined : createSpoolKeeper(options.spool, buffer, observer, ledger, () => loop.inFlight);
+  const keeper =
+    options.spool === undefined
+      ? undefined
+      : createSpoolKeeper(options.spool, buffer, observer, ledger, () => loop.inFlight);
   const memory = createMemoryBound({
-    buffer, cutter, keeper, ledger, observer, endpoint, maxBufferedEvents: options.maxBufferedEvents, inFlight: () => loop.inFlight, failing: () => loop.failing,
+    buffer,
+    cutter,
+    keeper,
+    ledger,
+    observer,
+    endpoint,
+    maxBufferedEvents: options.maxBufferedEvents,
+    inFlight: () => loop.inFlight,
+    failing: () => loop.failing,
   });
   const loop = createDeliveryLoop({
-    buffer, cutter, sender, keeper, ledger, memory, metaJson, pending, closing: closing.signal, now: Date.now, random: Math.random,
+    buffer,
+    cutter,
+    sender,
+    keeper,
+    ledger,
+    memory,
+    metaJson,
+    pending,
+    closing: closing.signal,
+    now: Date.now,
+    random: Math.random,
     maxEventInMemory: options.maxEventInMemory,
     backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs },
     restored: keeper?.restore(),
@@ -63,7 +89,11 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     try {
       result = await loop.deliver();
     } catch (error) {
-      observer.failed(new WebhookExporterError("ERR_WEBHOOK_SEND", "a flush failed unexpectedly; its events are kept", { cause: error }));
+      observer.failed(
+        new WebhookExporterError("ERR_WEBHOOK_SEND", "a flush failed unexpectedly; its events are kept", {
+          cause: error,
+        }),
+      );
       result = { sent: 0, failed: pending(), pending: pending() };
     }
     if (!closed) {
@@ -115,13 +145,18 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const exporter: WebhookExporter = {
     add(event) {
       // The hot path: a shallow check of each field and one array push.
-      if (closed) throw new WebhookExporterError("ERR_WEBHOOK_CLOSED", "add() after close(): the exporter no longer accepts events");
+      if (closed)
+        throw new WebhookExporterError(
+          "ERR_WEBHOOK_CLOSED",
+          "add() after close(): the exporter no longer accepts events",
+        );
       checkEvent(event, options);
       const open = buffer.push(event);
       ledger.accepted();
       if (open >= options.maxEventInMemory) startBackgroundFlush();
       // Open events alone stay under the bound (maxEventInMemory <= maxBufferedEvents): only waiting batches can push past it.
-      if ((open >= options.maxEventInMemory || buffer.batchCount > 0) && memory.inMemory() > options.maxBufferedEvents) memory.enforce();
+      if ((open >= options.maxEventInMemory || buffer.batchCount > 0) && memory.inMemory() > options.maxBufferedEvents)
+        memory.enforce();
     },
     flush() {
       return closePromise ?? scheduler.run();
@@ -133,7 +168,15 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     stats() {
       const { added, sent, dropped, batchesSent, lastSuccessAt } = ledger;
       return {
-        added, sent, dropped, batchesSent, lastSuccessAt, failedAttempts: sender.failedAttempts, pending: pending(), inMemory: memory.inMemory(), lastError: sender.lastError,
+        added,
+        sent,
+        dropped,
+        batchesSent,
+        lastSuccessAt,
+        failedAttempts: sender.failedAttempts,
+        pending: pending(),
+        inMemory: memory.inMemory(),
+        lastError: sender.lastError,
       };
     },
     eventType: options.eventType,
@@ -141,7 +184,9 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       await exporter.close();
     },
   };
-  const stopHandlingSignals = options.handleSignals ? handleTerminationSignals(() => exporter.close()) : () => undefined;
+  const stopHandlingSignals = options.handleSignals
+    ? handleTerminationSignals(() => exporter.close())
+    : () => undefined;
   // Spooled batches from an earlier run go first, as soon as possible; then every flushInterval.
   scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
   return exporter;

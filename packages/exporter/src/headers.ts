@@ -19,7 +19,16 @@ const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
  * Hop-by-hop and connection-control headers: undici refuses to send a request carrying them (or, for
  * `Connection`, most of their values), and they describe one connection, not the webhook.
  */
-const CONNECTION_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "upgrade", "expect", "te", "trailer", "proxy-connection", "http2-settings"]);
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+  "te",
+  "trailer",
+  "proxy-connection",
+  "http2-settings",
+]);
 
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -47,13 +56,21 @@ export function resolveHeaders(headers: unknown): ReadonlyMap<string, readonly s
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
     // GO Feature Flag configs often repeat the JSON content type; that one value changes nothing, so a
     // config block moves unchanged. Any other value would lie about the body, and is refused.
-    if (lowerName === "content-type" && values.every((value) => typeof value === "string" && value.trim().toLowerCase() === "application/json")) continue;
+    if (
+      lowerName === "content-type" &&
+      values.every((value) => typeof value === "string" && value.trim().toLowerCase() === "application/json")
+    )
+      continue;
     if (PROTECTED_HEADERS.has(lowerName)) throw configError(field, "is set by the exporter and cannot be overridden");
-    if (CONNECTION_HEADERS.has(lowerName)) throw configError(field, "is a connection header that HTTP clients manage themselves and cannot be set");
+    if (CONNECTION_HEADERS.has(lowerName))
+      throw configError(field, "is a connection header that HTTP clients manage themselves and cannot be set");
     for (const value of values) {
       if (typeof value !== "string") throw configError(field, "must be a string or a list of strings");
       if (FORBIDDEN_IN_VALUE.test(value)) {
-        throw configError(field, "must hold only tab, visible ASCII and Latin-1 characters (no CR, LF, other controls, or characters past U+00FF: encode them)");
+        throw configError(
+          field,
+          "must hold only tab, visible ASCII and Latin-1 characters (no CR, LF, other controls, or characters past U+00FF: encode them)",
+        );
       }
     }
     resolved.set(lowerName, [...(resolved.get(lowerName) ?? []), ...(values as string[])]);

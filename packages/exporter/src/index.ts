@@ -10,5 +10,11 @@ export type { DropDetails, DropReason, ExporterLogger, FlushInfo } from "./obser
 export { DIAGNOSTICS_CHANNELS } from "./observer.js";
 export type { HeaderValues } from "./headers.js";
 export { serializeEvent, serializeMeta } from "./serializer.js";
-export type { FeatureEvent, FeatureEventInit, TrackingEvent, TrackingEventInit, WebhookEvent } from "@org/webhook-types";
+export type {
+  FeatureEvent,
+  FeatureEventInit,
+  TrackingEvent,
+  TrackingEventInit,
+  WebhookEvent,
+} from "@org/webhook-types";
 export { createFeatureEvent, createTrackingEvent } from "@org/webhook-types";

@@ -51,7 +51,9 @@ export function createMemoryBound(parts: {
     warned = true;
     const where = keeper === undefined ? "dropping the oldest events" : "moving the oldest batches to the spool";
     // Say which it is: a failing endpoint, or a burst faster than delivery (a healthy endpoint, a small bound).
-    const cause = parts.failing() ? `while ${parts.endpoint} fails` : `while ${parts.endpoint} answers: events arrive faster than they are sent`;
+    const cause = parts.failing()
+      ? `while ${parts.endpoint} fails`
+      : `while ${parts.endpoint} answers: events arrive faster than they are sent`;
     observer.note("warn", `maxBufferedEvents (${maxBufferedEvents}) reached ${cause}; ${where}`);
   }
 

@@ -93,17 +93,29 @@ export function createObserver(options: ObserverOptions): Observer {
   const { onFlush, onError, onDrop, logger } = options;
   return {
     flushed(info) {
-      if (onFlush) safely(() => { onFlush(info); });
+      if (onFlush)
+        safely(() => {
+          onFlush(info);
+        });
       if (flushChannel.hasSubscribers) flushChannel.publish(info);
       logger?.debug({ ...info }, "webhook batch attempt");
     },
     failed(error) {
-      if (onError) safely(() => { onError(error); });
+      if (onError)
+        safely(() => {
+          onError(error);
+        });
       if (errorChannel.hasSubscribers) errorChannel.publish({ error });
-      logger?.error({ code: error.code, status: error.status, reason: error.reason, permanent: error.permanent }, error.message);
+      logger?.error(
+        { code: error.code, status: error.status, reason: error.reason, permanent: error.permanent },
+        error.message,
+      );
     },
     dropped(count, reason, details = {}) {
-      if (onDrop) safely(() => { onDrop(count, reason, details); });
+      if (onDrop)
+        safely(() => {
+          onDrop(count, reason, details);
+        });
       if (dropChannel.hasSubscribers) dropChannel.publish({ count, reason, ...details });
     },
     note(level, message, details = {}) {

@@ -53,7 +53,13 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
   const { shouldCollect, metadata, onError } = options;
   const hasMetadata = metadata !== undefined && Object.keys(metadata).length > 0;
 
-  function record(hookContext: Readonly<HookContext>, variation: string, value: unknown, isDefault: boolean, details?: EvaluationDetails<FlagValue>): void {
+  function record(
+    hookContext: Readonly<HookContext>,
+    variation: string,
+    value: unknown,
+    isDefault: boolean,
+    details?: EvaluationDetails<FlagValue>,
+  ): void {
     if (exporter.eventType !== "feature") return;
     const { context, flagKey } = hookContext;
     if (shouldCollect !== undefined && !shouldCollect(flagKey, context)) return;
@@ -93,7 +99,11 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
  * `track` method that adds the event to `exporter` (whose `eventType` must be `"tracking"`) and then
  * calls the provider's own `track`, if it had one. Returns the same provider.
  */
-export function trackWithExporter<P extends Provider>(provider: P, exporter: ExporterSink, options: Pick<WebhookExporterHookOptions, "onError"> = {}): P {
+export function trackWithExporter<P extends Provider>(
+  provider: P,
+  exporter: ExporterSink,
+  options: Pick<WebhookExporterHookOptions, "onError"> = {},
+): P {
   if (exporter.eventType !== "tracking") {
     throw new TypeError('trackWithExporter needs an exporter created with eventType: "tracking"');
   }

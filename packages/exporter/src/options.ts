@@ -102,9 +102,26 @@ export interface ResolvedOptions extends ObserverOptions {
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
-  "endpointUrl", "secret", "meta", "headers", "flushInterval", "maxEventInMemory", "eventType", "timeout", "dispatcher",
-  "closeTimeout", "validateEvents", "maxBufferedEvents", "maxBatchBytes", "retryBaseDelayMs", "spool", "handleSignals",
-  "onFlush", "onError", "onDrop", "logger",
+  "endpointUrl",
+  "secret",
+  "meta",
+  "headers",
+  "flushInterval",
+  "maxEventInMemory",
+  "eventType",
+  "timeout",
+  "dispatcher",
+  "closeTimeout",
+  "validateEvents",
+  "maxBufferedEvents",
+  "maxBatchBytes",
+  "retryBaseDelayMs",
+  "spool",
+  "handleSignals",
+  "onFlush",
+  "onError",
+  "onDrop",
+  "logger",
 ]);
 
 /**
@@ -121,10 +138,16 @@ function positiveInteger(
 ): number {
   if (value === undefined || (options.zeroMeansDefault === true && value === 0)) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw configError(field, `must be a positive integer${options.unit ? ` (${options.unit})` : ""}, got ${describeReceived(value)}`);
+    throw configError(
+      field,
+      `must be a positive integer${options.unit ? ` (${options.unit})` : ""}, got ${describeReceived(value)}`,
+    );
   }
   if (options.max !== undefined && value > options.max) {
-    throw configError(field, `must be at most ${options.max}${options.unit ? ` ${options.unit}` : ""} (the longest delay a Node.js timer holds), got ${value}`);
+    throw configError(
+      field,
+      `must be at most ${options.max}${options.unit ? ` ${options.unit}` : ""} (the longest delay a Node.js timer holds), got ${value}`,
+    );
   }
   return value;
 }
@@ -143,22 +166,26 @@ function resolveSecret(value: unknown): SecretKeys | undefined {
 }
 
 function resolveEndpoint(value: unknown): URL {
-  if (typeof value !== "string" || value === "") throw configError("endpointUrl", "is required: the URL to POST events to");
+  if (typeof value !== "string" || value === "")
+    throw configError("endpointUrl", "is required: the URL to POST events to");
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw configError("endpointUrl", "must be an absolute http or https URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw configError("endpointUrl", `must use http or https, got ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw configError("endpointUrl", `must use http or https, got ${url.protocol}`);
   return url;
 }
 
 function resolveMeta(value: unknown): Record<string, string> {
   if (value === undefined) return { hostname: hostname() };
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw configError("meta", "must be an object mapping strings to strings");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw configError("meta", "must be an object mapping strings to strings");
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof item !== "string") throw configError(`meta[${JSON.stringify(key.slice(0, 40))}]`, `must be a string, got ${describeReceived(item)}`);
+    if (typeof item !== "string")
+      throw configError(`meta[${JSON.stringify(key.slice(0, 40))}]`, `must be a string, got ${describeReceived(item)}`);
   }
   // The user's hostname wins (contract §1).
   return { hostname: hostname(), ...(value as Record<string, string>) };
@@ -188,21 +215,38 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
   const endpointUrl = resolveEndpoint(input.endpointUrl);
   const signingKeys = resolveSecret(input.secret);
   const eventType: unknown = input.eventType ?? DEFAULTS.eventType;
-  if (eventType !== "feature" && eventType !== "tracking") throw configError("eventType", `must be "feature" or "tracking", got ${describeReceived(eventType)}`);
-  const maxEventInMemory = positiveInteger("maxEventInMemory", input.maxEventInMemory, DEFAULTS.maxEventInMemory, { zeroMeansDefault: true });
-  const maxBufferedEvents = input.maxBufferedEvents === Infinity ? Infinity
-    : positiveInteger("maxBufferedEvents", input.maxBufferedEvents, Math.max(DEFAULTS.maxBufferedEvents, 2 * maxEventInMemory));
+  if (eventType !== "feature" && eventType !== "tracking")
+    throw configError("eventType", `must be "feature" or "tracking", got ${describeReceived(eventType)}`);
+  const maxEventInMemory = positiveInteger("maxEventInMemory", input.maxEventInMemory, DEFAULTS.maxEventInMemory, {
+    zeroMeansDefault: true,
+  });
+  const maxBufferedEvents =
+    input.maxBufferedEvents === Infinity
+      ? Infinity
+      : positiveInteger(
+          "maxBufferedEvents",
+          input.maxBufferedEvents,
+          Math.max(DEFAULTS.maxBufferedEvents, 2 * maxEventInMemory),
+        );
   if (maxBufferedEvents < maxEventInMemory) {
-    throw configError("maxBufferedEvents", `must be at least maxEventInMemory (${maxEventInMemory}), got ${maxBufferedEvents}`);
+    throw configError(
+      "maxBufferedEvents",
+      `must be at least maxEventInMemory (${maxEventInMemory}), got ${maxBufferedEvents}`,
+    );
   }
   if (input.dispatcher !== undefined && typeof (input.dispatcher as { dispatch?: unknown }).dispatch !== "function") {
     throw configError("dispatcher", "must be an undici Dispatcher");
   }
-  if (input.validateEvents !== undefined && typeof input.validateEvents !== "boolean") throw configError("validateEvents", "must be a boolean");
-  if (input.handleSignals !== undefined && typeof input.handleSignals !== "boolean") throw configError("handleSignals", "must be a boolean");
+  if (input.validateEvents !== undefined && typeof input.validateEvents !== "boolean")
+    throw configError("validateEvents", "must be a boolean");
+  if (input.handleSignals !== undefined && typeof input.handleSignals !== "boolean")
+    throw configError("handleSignals", "must be a boolean");
   for (const hook of ["onFlush", "onError", "onDrop"] as const) optionalFunction(hook, input[hook]);
   const logger = input.logger;
-  if (logger !== undefined && !(["debug", "info", "warn", "error"] as const).every((level) => typeof logger[level] === "function")) {
+  if (
+    logger !== undefined &&
+    !(["debug", "info", "warn", "error"] as const).every((level) => typeof logger[level] === "function")
+  ) {
     throw configError("logger", "must have debug, info, warn and error methods");
   }
   return {

@@ -13,7 +13,16 @@ export interface RelayProxyWebhookConfig {
   eventType?: "feature" | "tracking";
 }
 
-const RELAY_KEYS: ReadonlySet<string> = new Set(["kind", "endpointUrl", "flushInterval", "maxEventInMemory", "secret", "meta", "headers", "eventType"]);
+const RELAY_KEYS: ReadonlySet<string> = new Set([
+  "kind",
+  "endpointUrl",
+  "flushInterval",
+  "maxEventInMemory",
+  "secret",
+  "meta",
+  "headers",
+  "eventType",
+]);
 
 /**
  * Turns a relay proxy exporter block into exporter options, so a GO Feature Flag config moves unchanged.
@@ -23,7 +32,8 @@ const RELAY_KEYS: ReadonlySet<string> = new Set(["kind", "endpointUrl", "flushIn
 export function webhookExporterOptionsFromRelayProxy(config: RelayProxyWebhookConfig): WebhookExporterOptions {
   if (typeof config !== "object") throw configError("config", "must be an object");
   if ((config.kind as unknown) !== "webhook") throw configError("kind", `must be "webhook" for this exporter`);
-  for (const key of Object.keys(config)) if (!RELAY_KEYS.has(key)) throw configError(key, "is not a key of the relay proxy's webhook exporter");
+  for (const key of Object.keys(config))
+    if (!RELAY_KEYS.has(key)) throw configError(key, "is not a key of the relay proxy's webhook exporter");
   const { kind: _kind, ...options } = config;
   return options;
 }

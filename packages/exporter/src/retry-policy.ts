@@ -36,7 +36,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
  * credentials) are kept and retried but flagged `permanent` so that operators see them.
  */
 export function judge(outcome: SendOutcome, nowMs: number): Verdict {
-  if (outcome.kind === "no-answer") return { kind: "retry", permanent: false, reason: outcome.reason, retryAfterMs: undefined };
+  if (outcome.kind === "no-answer")
+    return { kind: "retry", permanent: false, reason: outcome.reason, retryAfterMs: undefined };
   const { status } = outcome;
   if ((status >= 200 && status < 300) || status === 409) return { kind: "delivered" };
   if (status === 413) return { kind: "split", reason: "too-large" };

@@ -1,4 +1,10 @@
-import { featureEventShape, trackingEventShape, type FieldSpec, type WebhookEvent, type WebhookEventKind } from "@org/webhook-types";
+import {
+  featureEventShape,
+  trackingEventShape,
+  type FieldSpec,
+  type WebhookEvent,
+  type WebhookEventKind,
+} from "@org/webhook-types";
 
 /*
  * Go-identical JSON (contract §3), written by hand because JSON.stringify cannot produce it: Go sorts
@@ -96,10 +102,14 @@ export function writeValue(value: unknown): string {
       return value.toString();
     case "object": {
       if (value === null) return "null";
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return writeValue((value as { toJSON(): unknown }).toJSON());
-      if (Array.isArray(value)) return `[${value.map((item: unknown) => (isSkipped(item) ? "null" : writeValue(item))).join(",")}]`;
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+        return writeValue((value as { toJSON(): unknown }).toJSON());
+      if (Array.isArray(value))
+        return `[${value.map((item: unknown) => (isSkipped(item) ? "null" : writeValue(item))).join(",")}]`;
       const record = value as Record<string, unknown>;
-      return `{${sortedKeys(record).map((key) => `${writeString(key)}:${writeValue(record[key])}`).join(",")}}`;
+      return `{${sortedKeys(record)
+        .map((key) => `${writeString(key)}:${writeValue(record[key])}`)
+        .join(",")}}`;
     }
     default:
       return "null";
@@ -196,7 +206,12 @@ export function serializeEvent(event: WebhookEvent): string {
  */
 export function toGoEscapes(json: string): string {
   const mayDiffer =
-    json.includes("\\") || json.includes("<") || json.includes(">") || json.includes("&") || json.includes("\u2028") || json.includes("\u2029");
+    json.includes("\\") ||
+    json.includes("<") ||
+    json.includes(">") ||
+    json.includes("&") ||
+    json.includes("\u2028") ||
+    json.includes("\u2029");
   return mayDiffer ? json.replace(GO_ESCAPES, goEscape) : json;
 }
 

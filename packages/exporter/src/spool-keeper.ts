@@ -72,7 +72,13 @@ export function createSpoolKeeper(
       try {
         written = await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
       } catch (error) {
-        if (!writesFailing) observer.failed(spoolError(`cannot write to spool.dir ${settings.dir}: batches stay in memory, within maxBufferedEvents`, error));
+        if (!writesFailing)
+          observer.failed(
+            spoolError(
+              `cannot write to spool.dir ${settings.dir}: batches stay in memory, within maxBufferedEvents`,
+              error,
+            ),
+          );
         writesFailing = true;
         return;
       }
@@ -98,18 +104,36 @@ export function createSpoolKeeper(
       try {
         loaded = await spool.load();
       } catch (error) {
-        observer.failed(spoolError(`cannot read spool.dir ${settings.dir}: batches spooled by an earlier run are not sent`, error));
+        observer.failed(
+          spoolError(`cannot read spool.dir ${settings.dir}: batches spooled by an earlier run are not sent`, error),
+        );
         return;
       }
       const { batches, torn, skipped } = loaded;
-      if (torn.length > 0) observer.note("warn", `${torn.length} torn spool file(s) set aside as *.torn`, { dir: settings.dir, files: torn });
+      if (torn.length > 0)
+        observer.note("warn", `${torn.length} torn spool file(s) set aside as *.torn`, {
+          dir: settings.dir,
+          files: torn,
+        });
       if (skipped.length > 0) {
-        observer.failed(spoolError(`skipped ${skipped.length} entries of spool.dir ${settings.dir} that are not readable spool files: ${skipped.slice(0, 5).join(", ")}`, undefined));
+        observer.failed(
+          spoolError(
+            `skipped ${skipped.length} entries of spool.dir ${settings.dir} that are not readable spool files: ${skipped.slice(0, 5).join(", ")}`,
+            undefined,
+          ),
+        );
       }
-      const restored = batches.map((spooled): Batch => ({ id: spooled.id, body: undefined, count: spooled.count, attempts: 0, spoolFile: spooled.file }));
+      const restored = batches.map((spooled): Batch => ({
+        id: spooled.id,
+        body: undefined,
+        count: spooled.count,
+        attempts: 0,
+        spoolFile: spooled.file,
+      }));
       restored.forEach(markDiskOnly);
       buffer.addBatches(restored, "front");
-      if (restored.length > 0) observer.note("info", `restored ${restored.length} spooled batch(es)`, { dir: settings.dir });
+      if (restored.length > 0)
+        observer.note("info", `restored ${restored.length} spooled batch(es)`, { dir: settings.dir });
     },
     persist() {
       // One write pass at a time, or two passes could write the same batch twice.

@@ -45,7 +45,8 @@ function readOwner(path: string): { owner: LockOwner | undefined; ageMs: number 
   try {
     const ageMs = Date.now() - statSync(path).mtimeMs;
     const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<LockOwner> | null;
-    const valid = typeof parsed?.pid === "number" && typeof parsed.host === "string" && typeof parsed.token === "string";
+    const valid =
+      typeof parsed?.pid === "number" && typeof parsed.host === "string" && typeof parsed.token === "string";
     return { owner: valid ? (parsed as LockOwner) : undefined, ageMs };
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
@@ -82,7 +83,10 @@ function tryCreate(path: string, owner: LockOwner): boolean {
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
-    throw spoolError(`cannot write the spool lock ${path} (${errorCode(error) ?? "error"}): is the disk full or read-only?`, error);
+    throw spoolError(
+      `cannot write the spool lock ${path} (${errorCode(error) ?? "error"}): is the disk full or read-only?`,
+      error,
+    );
   } finally {
     try {
       unlinkSync(aside);
@@ -97,16 +101,26 @@ function tryCreate(path: string, owner: LockOwner): boolean {
  * full disk at start leaves nothing behind; a stale lock is taken over (see {@link staleReason}).
  * @throws {WebhookExporterError} `ERR_WEBHOOK_SPOOL` when a live exporter holds it, or it cannot be written.
  */
-export function acquireSpoolLock(dir: string, onTakeover: (reason: string) => void, onLost: (error: WebhookExporterError) => void): SpoolLock {
+export function acquireSpoolLock(
+  dir: string,
+  onTakeover: (reason: string) => void,
+  onLost: (error: WebhookExporterError) => void,
+): SpoolLock {
   const path = join(resolve(dir), LOCK_FILE);
-  if (lockedHere.has(path)) throw spoolError(`spool.dir ${dir} is used by another exporter in this process; give each exporter its own directory`);
+  if (lockedHere.has(path))
+    throw spoolError(
+      `spool.dir ${dir} is used by another exporter in this process; give each exporter its own directory`,
+    );
   const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomUUID() };
   for (let tries = 0; !tryCreate(path, owner); tries++) {
     const found = readOwner(path);
     if (found === undefined) continue; // released meanwhile: try again
     const reason = staleReason(found);
     if (reason === undefined || tries >= 2) {
-      const holder = found.owner === undefined ? "another exporter" : `another exporter (process ${found.owner.pid} on ${found.owner.host})`;
+      const holder =
+        found.owner === undefined
+          ? "another exporter"
+          : `another exporter (process ${found.owner.pid} on ${found.owner.host})`;
       throw spoolError(
         `spool.dir ${dir} is used by ${holder}; give each exporter its own directory. A lock whose holder stops refreshing it ` +
           `is taken over ${LOCK_STALE_MS / 1000} s after its last heartbeat; if no exporter uses this directory, delete ${path}`,
@@ -129,7 +143,10 @@ export function acquireSpoolLock(dir: string, onTakeover: (reason: string) => vo
       utimesSync(path, now, now);
       lost = false;
     } catch (error) {
-      if (!lost) onLost(spoolError(`cannot refresh the spool lock ${path}: another exporter may take the directory over`, error));
+      if (!lost)
+        onLost(
+          spoolError(`cannot refresh the spool lock ${path}: another exporter may take the directory over`, error),
+        );
       lost = true;
     }
   }, LOCK_HEARTBEAT_MS);

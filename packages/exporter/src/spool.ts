@@ -70,16 +70,28 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 function isHeader(value: unknown): value is Header {
   const header = value as Partial<Header> | null;
   return (
-    typeof header === "object" && header !== null && header.v === 1 &&
-    typeof header.id === "string" && BATCH_ID.test(header.id) &&
-    Number.isSafeInteger(header.count) && (header.count ?? 0) > 0 &&
-    Number.isSafeInteger(header.bytes) && (header.bytes ?? -1) >= 0 &&
-    typeof header.sha256 === "string" && SHA256_HEX.test(header.sha256)
+    typeof header === "object" &&
+    header !== null &&
+    header.v === 1 &&
+    typeof header.id === "string" &&
+    BATCH_ID.test(header.id) &&
+    Number.isSafeInteger(header.count) &&
+    (header.count ?? 0) > 0 &&
+    Number.isSafeInteger(header.bytes) &&
+    (header.bytes ?? -1) >= 0 &&
+    typeof header.sha256 === "string" &&
+    SHA256_HEX.test(header.sha256)
   );
 }
 
 function encode(batch: { id: string; body: Buffer; count: number }): Buffer {
-  const header: Header = { v: 1, id: batch.id, count: batch.count, bytes: batch.body.length, sha256: sha256(batch.body) };
+  const header: Header = {
+    v: 1,
+    id: batch.id,
+    count: batch.count,
+    bytes: batch.body.length,
+    sha256: sha256(batch.body),
+  };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), batch.body]);
 }
 
@@ -156,7 +168,8 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
       const entries = await readdir(dir, { withFileTypes: true });
       for (const entry of entries) {
         // Left by a write that a crash interrupted: never renamed, so never part of the spool.
-        if (entry.isFile() && entry.name.startsWith(".") && entry.name.endsWith(".tmp")) await unlink(join(dir, entry.name)).catch(() => undefined);
+        if (entry.isFile() && entry.name.startsWith(".") && entry.name.endsWith(".tmp"))
+          await unlink(join(dir, entry.name)).catch(() => undefined);
       }
       const files = entries.filter((entry) => entry.name.endsWith(SUFFIX)).sort((a, b) => (a.name < b.name ? -1 : 1));
       for (const entry of files) {

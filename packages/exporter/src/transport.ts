@@ -46,15 +46,24 @@ async function drain(body: Dispatcher.ResponseData["body"]): Promise<void> {
 
 function isTimeout(error: unknown, signal: AbortSignal): boolean {
   const code = (error as { code?: unknown }).code;
-  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || signal.aborted;
+  return (
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    signal.aborted
+  );
 }
 
 /**
  * POSTs with undici. `timeoutMs` bounds the whole request; redirects are never followed (undici's
  * `request` does not follow them), so a 3xx comes back as an answer.
  */
-export function createTransport(url: URL, options: { dispatcher: Dispatcher | undefined; timeoutMs: number }): Transport {
-  const ownAgent = options.dispatcher === undefined ? new Agent({ connections: 4, keepAliveTimeout: 30_000 }) : undefined;
+export function createTransport(
+  url: URL,
+  options: { dispatcher: Dispatcher | undefined; timeoutMs: number },
+): Transport {
+  const ownAgent =
+    options.dispatcher === undefined ? new Agent({ connections: 4, keepAliveTimeout: 30_000 }) : undefined;
   const dispatcher = options.dispatcher ?? ownAgent;
   return {
     send(body, headers, signal) {
@@ -71,12 +80,23 @@ export function createTransport(url: URL, options: { dispatcher: Dispatcher | un
     async close() {
       if (ownAgent === undefined) return;
       // close() waits for requests in flight, which may never end; past the grace, cut them.
-      const closed = await settleWithin(ownAgent.close().then(() => true, () => true), POOL_CLOSE_GRACE_MS, () => false);
+      const closed = await settleWithin(
+        ownAgent.close().then(
+          () => true,
+          () => true,
+        ),
+        POOL_CLOSE_GRACE_MS,
+        () => false,
+      );
       if (!closed) await ownAgent.destroy().catch(() => undefined);
     },
   };
 
-  async function post(body: Uint8Array, headers: Record<string, string | string[]>, signal: AbortSignal): Promise<SendOutcome> {
+  async function post(
+    body: Uint8Array,
+    headers: Record<string, string | string[]>,
+    signal: AbortSignal,
+  ): Promise<SendOutcome> {
     try {
       const response = await request(url, {
         method: "POST",
@@ -89,7 +109,11 @@ export function createTransport(url: URL, options: { dispatcher: Dispatcher | un
       });
       await drain(response.body).catch(() => undefined);
       const retryAfter = response.headers["retry-after"];
-      return { kind: "answer", status: response.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+      return {
+        kind: "answer",
+        status: response.statusCode,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      };
     } catch (error) {
       return { kind: "no-answer", reason: isTimeout(error, signal) ? "timeout" : "network", error };
     }

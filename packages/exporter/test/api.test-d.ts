@@ -1,10 +1,19 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { createWebhookExporter, type FlushResult, type WebhookExporter, type WebhookExporterOptions } from "../src/index.js";
+import {
+  createWebhookExporter,
+  type FlushResult,
+  type WebhookExporter,
+  type WebhookExporterOptions,
+} from "../src/index.js";
 
 describe("the public types", () => {
   it("accept possibly-undefined values for optional options (exactOptionalPropertyTypes)", () => {
     const fromEnvironment: string | undefined = process.env.WEBHOOK_SECRET;
-    expectTypeOf({ endpointUrl: "https://example.test", secret: fromEnvironment, flushInterval: undefined }).toExtend<WebhookExporterOptions>();
+    expectTypeOf({
+      endpointUrl: "https://example.test",
+      secret: fromEnvironment,
+      flushInterval: undefined,
+    }).toExtend<WebhookExporterOptions>();
   });
 
   it("give the exporter its documented shape", () => {

@@ -12,7 +12,12 @@ function setUp(limits: { maxEvents: number; maxBytes: number }) {
   const notes: string[] = [];
   const observer = createObserver({
     onDrop: (count, reason) => drops.push([count, reason]),
-    logger: { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details, message) => notes.push(message ?? "") },
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_details, message) => notes.push(message ?? ""),
+    },
   });
   const buffer = createEventBuffer();
   const ledger = createLedger(observer, () => 0);
@@ -22,11 +27,19 @@ function setUp(limits: { maxEvents: number; maxBytes: number }) {
   const add = (events: WebhookEvent[]) => {
     for (const event of events) buffer.push(event);
   };
-  const bodies = () => buffer.batches().map((batch) => (JSON.parse(batch.body?.toString() ?? "{}") as { events: { userKey: string }[] }).events.map((event) => event.userKey));
+  const bodies = () =>
+    buffer
+      .batches()
+      .map((batch) =>
+        (JSON.parse(batch.body?.toString() ?? "{}") as { events: { userKey: string }[] }).events.map(
+          (event) => event.userKey,
+        ),
+      );
   return { cutter, buffer, add, drops, notes, bodies, metaJson };
 }
 
-const events = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => featureEvent(from + index));
+const events = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, index) => featureEvent(from + index));
 
 describe("createBatchCutter", () => {
   it("cuts by count, in order", async () => {

@@ -14,8 +14,17 @@ function setUp(statuses: number[], secret?: string) {
   const errors: WebhookExporterError[] = [];
   const flushes: FlushInfo[] = [];
   const transport = fakeTransport((_request, index) => statuses[index] ?? 200);
-  const options = resolveOptions({ endpointUrl: "http://user:pw@127.0.0.1:9/hook?token=t", secret, headers: { "X-Env": "prod" } });
-  const sender = createBatchSender(options, transport, createObserver({ onError: (error) => errors.push(error), onFlush: (info) => flushes.push(info) }), new AbortController().signal);
+  const options = resolveOptions({
+    endpointUrl: "http://user:pw@127.0.0.1:9/hook?token=t",
+    secret,
+    headers: { "X-Env": "prod" },
+  });
+  const sender = createBatchSender(
+    options,
+    transport,
+    createObserver({ onError: (error) => errors.push(error), onFlush: (info) => flushes.push(info) }),
+    new AbortController().signal,
+  );
   return { sender, transport, errors, flushes };
 }
 
@@ -31,7 +40,9 @@ describe("createBatchSender", () => {
     expect(first?.["x-hub-signature-256"]).toBe(`sha256=${createHmac("sha256", "s3cret").update(body).digest("hex")}`);
     expect(second?.["x-hub-signature-256"]).toBe(first?.["x-hub-signature-256"]);
     const timestamp = String(second?.["webhook-timestamp"]);
-    expect(second?.["webhook-signature"]).toBe(`v1,${createHmac("sha256", "s3cret").update(`batch-1.${timestamp}.`).update(body).digest("base64")}`);
+    expect(second?.["webhook-signature"]).toBe(
+      `v1,${createHmac("sha256", "s3cret").update(`batch-1.${timestamp}.`).update(body).digest("base64")}`,
+    );
     expect(first?.["x-env"]).toBe("prod");
     expect(first?.["content-type"]).toBe("application/json");
     expect(sent.attempts).toBe(2);
@@ -46,7 +57,11 @@ describe("createBatchSender", () => {
   it("counts and reports failed attempts, and refusals, but not deliveries or 413 splits; never leaks URL credentials", async () => {
     const { sender, errors, flushes } = setUp([500, 401, 400, 413, 200]);
     for (let attempt = 0; attempt < 5; attempt++) await sender.attempt(batch());
-    expect(errors.map((error) => [error.status, error.reason, error.permanent])).toEqual([[500, "status", false], [401, "unauthorized", true], [400, "status", true]]);
+    expect(errors.map((error) => [error.status, error.reason, error.permanent])).toEqual([
+      [500, "status", false],
+      [401, "unauthorized", true],
+      [400, "status", true],
+    ]);
     expect(sender.failedAttempts).toBe(3);
     expect(sender.lastError?.status).toBe(400);
     expect(errors.every((error) => !error.message.includes("pw") && !error.message.includes("token"))).toBe(true);

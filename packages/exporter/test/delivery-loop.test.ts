@@ -12,8 +12,17 @@ import { featureEvent } from "./helpers/events.js";
 import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
 
 /** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
-function setUp(answer: Parameters<typeof fakeTransport>[0], settings: { maxEventInMemory?: number; now?: () => number } = {}) {
-  const options = resolveOptions({ endpointUrl: "http://127.0.0.1:9/hook", secret: "s", maxEventInMemory: settings.maxEventInMemory ?? 100, flushInterval: 60_000, retryBaseDelayMs: 1000 });
+function setUp(
+  answer: Parameters<typeof fakeTransport>[0],
+  settings: { maxEventInMemory?: number; now?: () => number } = {},
+) {
+  const options = resolveOptions({
+    endpointUrl: "http://127.0.0.1:9/hook",
+    secret: "s",
+    maxEventInMemory: settings.maxEventInMemory ?? 100,
+    flushInterval: 60_000,
+    retryBaseDelayMs: 1000,
+  });
   const drops: [number, DropReason][] = [];
   const observer = createObserver({ onDrop: (count, reason) => drops.push([count, reason]) });
   const transport = fakeTransport(answer);
@@ -23,14 +32,44 @@ function setUp(answer: Parameters<typeof fakeTransport>[0], settings: { maxEvent
   const ledger = createLedger(observer, now);
   let ids = 0;
   const metaJson = serializeMeta(options.metaJsonSource);
-  const cutter = createBatchCutter(buffer, { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: () => `batch-${String(ids++)}` }, ledger, observer);
+  const cutter = createBatchCutter(
+    buffer,
+    {
+      metaJson,
+      maxEvents: options.maxEventInMemory,
+      maxBytes: options.maxBatchBytes,
+      newId: () => `batch-${String(ids++)}`,
+    },
+    ledger,
+    observer,
+  );
   const pending = () => buffer.pendingCount + cutter.beingCut;
   const memory = createMemoryBound({
-    buffer, cutter, keeper: undefined, ledger, observer, endpoint: "e", maxBufferedEvents: options.maxBufferedEvents, inFlight: () => loop.inFlight, failing: () => loop.failing,
+    buffer,
+    cutter,
+    keeper: undefined,
+    ledger,
+    observer,
+    endpoint: "e",
+    maxBufferedEvents: options.maxBufferedEvents,
+    inFlight: () => loop.inFlight,
+    failing: () => loop.failing,
   });
   const loop = createDeliveryLoop({
-    buffer, cutter, sender, keeper: undefined, ledger, memory, metaJson, pending, maxEventInMemory: options.maxEventInMemory,
-    backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs }, restored: undefined, closing: new AbortController().signal, now, random: () => 0.5,
+    buffer,
+    cutter,
+    sender,
+    keeper: undefined,
+    ledger,
+    memory,
+    metaJson,
+    pending,
+    maxEventInMemory: options.maxEventInMemory,
+    backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs },
+    restored: undefined,
+    closing: new AbortController().signal,
+    now,
+    random: () => 0.5,
   });
   const add = (from: number, to: number) => {
     for (let index = from; index < to; index++) {
@@ -62,7 +101,12 @@ describe("createDeliveryLoop", () => {
     expect(await loop.deliver()).toEqual({ sent: 0, failed: 40, pending: 100 });
     healthy = true;
     expect(await loop.deliver()).toEqual({ sent: 100, failed: 0, pending: 0 });
-    expect(transport.requests.map((request) => request.headers["webhook-id"])).toEqual(["batch-0", "batch-0", "batch-1", "batch-2"]);
+    expect(transport.requests.map((request) => request.headers["webhook-id"])).toEqual([
+      "batch-0",
+      "batch-0",
+      "batch-1",
+      "batch-2",
+    ]);
     expect(delivered(transport.requests, (_request, index) => index > 0)).toEqual(keys(0, 100));
   });
 
@@ -92,7 +136,10 @@ describe("createDeliveryLoop", () => {
   });
 
   it("splits a batch refused with 413 into halves with derived ids, and drops one event refused alone as too-large", async () => {
-    const { loop, add, transport, drops, ledger } = setUp((request) => (request.events.length > 2 || request.events.includes("user-3") ? 413 : 200), { maxEventInMemory: 8 });
+    const { loop, add, transport, drops, ledger } = setUp(
+      (request) => (request.events.length > 2 || request.events.includes("user-3") ? 413 : 200),
+      { maxEventInMemory: 8 },
+    );
     add(0, 8);
     expect(await loop.deliver()).toMatchObject({ failed: 0, pending: 0 });
     expect(transport.requests[1]?.headers["webhook-id"]).toBe("batch-0-a");
@@ -101,21 +148,29 @@ describe("createDeliveryLoop", () => {
   });
 
   it("isolates the one event a receiver refuses with 400 in about 2 log2(n) requests and delivers the rest", async () => {
-    const { loop, add, transport, drops, ledger } = setUp((request) => (request.events.includes("user-37") ? 400 : 200), { maxEventInMemory: 64 });
+    const { loop, add, transport, drops, ledger } = setUp(
+      (request) => (request.events.includes("user-37") ? 400 : 200),
+      { maxEventInMemory: 64 },
+    );
     add(0, 64);
     expect(await loop.deliver()).toEqual({ sent: 63, failed: 0, pending: 0 });
     expect(drops).toEqual([[1, "rejected"]]);
     expect(transport.requests.length).toBeLessThanOrEqual(1 + 2 * 6);
-    expect(new Set(delivered(transport.requests, (request) => !request.events.includes("user-37")))).toEqual(new Set(keys(0, 64).filter((key) => key !== "user-37")));
+    expect(new Set(delivered(transport.requests, (request) => !request.events.includes("user-37")))).toEqual(
+      new Set(keys(0, 64).filter((key) => key !== "user-37")),
+    );
     expect(ledger.sent + ledger.dropped).toBe(64);
   });
 
   it("cuts the next batch while one is on the wire", async () => {
     const cutWhileSending: number[] = [];
-    const parts = setUp(() => {
-      cutWhileSending.push(parts.buffer.batchCount);
-      return 200;
-    }, { maxEventInMemory: 10 });
+    const parts = setUp(
+      () => {
+        cutWhileSending.push(parts.buffer.batchCount);
+        return 200;
+      },
+      { maxEventInMemory: 10 },
+    );
     parts.add(0, 30);
     await parts.loop.deliver();
     // The batch on the wire and the next one, already cut; nothing left to cut during the last.
@@ -124,10 +179,13 @@ describe("createDeliveryLoop", () => {
   });
 
   it("leaves events added during a flush for the next one, so a flush under load ends", async () => {
-    const parts = setUp(() => {
-      parts.add(1000, 1010);
-      return 200;
-    }, { maxEventInMemory: 10 });
+    const parts = setUp(
+      () => {
+        parts.add(1000, 1010);
+        return 200;
+      },
+      { maxEventInMemory: 10 },
+    );
     parts.add(0, 10);
     expect(await parts.loop.deliver()).toEqual({ sent: 10, failed: 0, pending: 10 });
   });

@@ -43,6 +43,15 @@ describe("createEventBuffer", () => {
     expect(evicted.batches.map((item) => item.id)).toEqual(["old"]);
     expect(evicted.openEvents).toBe(2);
     expect(buffer.pendingCount).toBe(13);
-    expect(buffer.takeOpen().map((event) => event.userKey)).toEqual(["user-2", "user-3", "user-4", "user-5", "user-6", "user-7", "user-8", "user-9"]);
+    expect(buffer.takeOpen().map((event) => event.userKey)).toEqual([
+      "user-2",
+      "user-3",
+      "user-4",
+      "user-5",
+      "user-6",
+      "user-7",
+      "user-8",
+      "user-9",
+    ]);
   });
 });

@@ -28,7 +28,11 @@ describe("resolveOptions", () => {
       signingKeys: undefined,
       metaJsonSource: { hostname: hostname() },
     });
-    expect(DEFAULTS).toMatchObject({ flushInterval: 60_000, maxEventInMemory: 100_000, maxBatchBytes: 5 * 1024 * 1024 });
+    expect(DEFAULTS).toMatchObject({
+      flushInterval: 60_000,
+      maxEventInMemory: 100_000,
+      maxBatchBytes: 5 * 1024 * 1024,
+    });
   });
 
   it.each([
@@ -84,7 +88,9 @@ describe("resolveOptions", () => {
   });
 
   it("accepts a Content-Type of application/json from a GO Feature Flag config, and sends its own", () => {
-    expect(resolveOptions({ endpointUrl, headers: { "Content-Type": ["application/json"], "X-Env": "prod" } }).headers).toEqual(new Map([["x-env", ["prod"]]]));
+    expect(
+      resolveOptions({ endpointUrl, headers: { "Content-Type": ["application/json"], "X-Env": "prod" } }).headers,
+    ).toEqual(new Map([["x-env", ["prod"]]]));
   });
 
   it("never puts a header value or the secret in the message", () => {
@@ -94,7 +100,12 @@ describe("resolveOptions", () => {
   });
 
   it("accepts the longest delay a timer holds, and Latin-1 header values undici sends", () => {
-    const resolved = resolveOptions({ endpointUrl, flushInterval: 2 ** 31 - 1, timeout: 2 ** 31 - 1, headers: { "X-Name": "café" } });
+    const resolved = resolveOptions({
+      endpointUrl,
+      flushInterval: 2 ** 31 - 1,
+      timeout: 2 ** 31 - 1,
+      headers: { "X-Name": "café" },
+    });
     expect(resolved).toMatchObject({ flushIntervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 });
   });
 
@@ -113,7 +124,10 @@ describe("resolveOptions", () => {
   });
 
   it("derives a whsec_ secret's Standard Webhooks key by base64, as the verifier does", () => {
-    const keys = resolveOptions({ endpointUrl, secret: `whsec_${Buffer.from("key bytes").toString("base64")}` }).signingKeys;
+    const keys = resolveOptions({
+      endpointUrl,
+      secret: `whsec_${Buffer.from("key bytes").toString("base64")}`,
+    }).signingKeys;
     expect(Buffer.from(keys?.standard ?? []).toString()).toBe("key bytes");
   });
 });
@@ -131,12 +145,28 @@ describe("webhookExporterOptionsFromRelayProxy", () => {
       eventType: "tracking",
     };
     const options = webhookExporterOptionsFromRelayProxy(block);
-    expect(options).toEqual({ endpointUrl, flushInterval: 10_000, maxEventInMemory: 500, secret: "s", meta: { env: "prod" }, headers: { Authorization: ["Bearer x"] }, eventType: "tracking" });
+    expect(options).toEqual({
+      endpointUrl,
+      flushInterval: 10_000,
+      maxEventInMemory: 500,
+      secret: "s",
+      meta: { env: "prod" },
+      headers: { Authorization: ["Bearer x"] },
+      eventType: "tracking",
+    });
     expect(resolveOptions(options)).toMatchObject({ flushIntervalMs: 10_000, eventType: "tracking" });
   });
 
   it("refuses another kind of exporter and unknown keys", () => {
-    expect(() => webhookExporterOptionsFromRelayProxy({ kind: "s3", endpointUrl } as unknown as RelayProxyWebhookConfig)).toThrow(/kind/);
-    expect(() => webhookExporterOptionsFromRelayProxy({ kind: "webhook", endpointUrl, bucket: "b" } as unknown as RelayProxyWebhookConfig)).toThrow(/bucket/);
+    expect(() =>
+      webhookExporterOptionsFromRelayProxy({ kind: "s3", endpointUrl } as unknown as RelayProxyWebhookConfig),
+    ).toThrow(/kind/);
+    expect(() =>
+      webhookExporterOptionsFromRelayProxy({
+        kind: "webhook",
+        endpointUrl,
+        bucket: "b",
+      } as unknown as RelayProxyWebhookConfig),
+    ).toThrow(/bucket/);
   });
 });

@@ -22,9 +22,12 @@ describe("judge", () => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "status" });
   });
 
-  it.each([401, 403])("reports %i as the receiver refusing the signature or credentials, kept and retried", (status) => {
-    expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "unauthorized" });
-  });
+  it.each([401, 403])(
+    "reports %i as the receiver refusing the signature or credentials, kept and retried",
+    (status) => {
+      expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "unauthorized" });
+    },
+  );
 
   it.each([301, 302, 307, 308])("treats the redirect %i as a permanent failure, never a success", (status) => {
     expect(judge(answer(status), 0)).toMatchObject({ kind: "retry", permanent: true, reason: "redirect" });
@@ -37,7 +40,11 @@ describe("judge", () => {
   });
 
   it("retries a network error and a timeout", () => {
-    expect(judge({ kind: "no-answer", reason: "timeout", error: new Error("t") }, 0)).toMatchObject({ kind: "retry", reason: "timeout", permanent: false });
+    expect(judge({ kind: "no-answer", reason: "timeout", error: new Error("t") }, 0)).toMatchObject({
+      kind: "retry",
+      reason: "timeout",
+      permanent: false,
+    });
   });
 });
 

@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "@org/webhook-types";
-import { awkwardFeatureEvent as featureEvent, awkwardTrackingEvent as trackingEvent } from "../../../fixtures/awkward-events.mjs";
+import {
+  awkwardFeatureEvent as featureEvent,
+  awkwardTrackingEvent as trackingEvent,
+} from "../../../fixtures/awkward-events.mjs";
 import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
 import { compareUtf8, serializeEvent, serializeEvents, serializeMeta, writeValue } from "../src/serializer.js";
 
@@ -33,24 +36,55 @@ function goValue(value: unknown): string {
   if (typeof value === "string") return goString(value);
   if (typeof value === "number" || typeof value === "boolean") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(goValue).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+    Buffer.compare(Buffer.from(a), Buffer.from(b)),
+  );
   return `{${entries.map(([key, item]) => `${goString(key)}:${goValue(item)}`).join(",")}}`;
 }
 
 function goEvent(event: WebhookEvent): string {
   const fields: [string, unknown][] =
     event.kind === "feature"
-      ? [["kind", event.kind], ["contextKind", event.contextKind], ["userKey", event.userKey], ["creationDate", event.creationDate], ["key", event.key],
-        ["variation", event.variation], ["value", event.value], ["default", event.default], ["version", event.version], ["source", event.source], ["metadata", event.metadata]]
-      : [["kind", event.kind], ["contextKind", event.contextKind], ["userKey", event.userKey], ["creationDate", event.creationDate], ["key", event.key],
-        ["evaluationContext", event.evaluationContext], ["trackingEventDetails", event.trackingEventDetails]];
-  const present = fields.filter(([key, value]) => !((key === "contextKind" || key === "metadata") && (value === undefined || value === "" || (typeof value === "object" && value !== null && Object.keys(value).length === 0))));
+      ? [
+          ["kind", event.kind],
+          ["contextKind", event.contextKind],
+          ["userKey", event.userKey],
+          ["creationDate", event.creationDate],
+          ["key", event.key],
+          ["variation", event.variation],
+          ["value", event.value],
+          ["default", event.default],
+          ["version", event.version],
+          ["source", event.source],
+          ["metadata", event.metadata],
+        ]
+      : [
+          ["kind", event.kind],
+          ["contextKind", event.contextKind],
+          ["userKey", event.userKey],
+          ["creationDate", event.creationDate],
+          ["key", event.key],
+          ["evaluationContext", event.evaluationContext],
+          ["trackingEventDetails", event.trackingEventDetails],
+        ];
+  const present = fields.filter(
+    ([key, value]) =>
+      !(
+        (key === "contextKind" || key === "metadata") &&
+        (value === undefined ||
+          value === "" ||
+          (typeof value === "object" && value !== null && Object.keys(value).length === 0))
+      ),
+  );
   return `{${present.map(([key, value]) => `"${key}":${goValue(value)}`).join(",")}}`;
 }
 
 describe("serializeEvent", () => {
   it("writes GO Feature Flag's own payload byte for byte", () => {
-    const payload = JSON.parse(gffTwoEventsBody.toString("utf8")) as { meta: Record<string, string>; events: WebhookEvent[] };
+    const payload = JSON.parse(gffTwoEventsBody.toString("utf8")) as {
+      meta: Record<string, string>;
+      events: WebhookEvent[];
+    };
     const body = `{"meta":${serializeMeta(payload.meta)},"events":[${serializeEvents(payload.events)}]}`;
     expect(Buffer.from(body)).toEqual(gffTwoEventsBody);
   });
@@ -71,7 +105,18 @@ describe("serializeEvent", () => {
   });
 
   it("omits an empty contextKind and empty metadata, drops unknown keys, writes absent fields as Go's zero values", () => {
-    const event = { kind: "feature", contextKind: "", userKey: "u", creationDate: 1, key: "k", variation: "v", default: false, source: "SERVER", metadata: {}, extra: 1 };
+    const event = {
+      kind: "feature",
+      contextKind: "",
+      userKey: "u",
+      creationDate: 1,
+      key: "k",
+      variation: "v",
+      default: false,
+      source: "SERVER",
+      metadata: {},
+      extra: 1,
+    };
     expect(serializeEvent(event as unknown as WebhookEvent)).toBe(
       '{"kind":"feature","userKey":"u","creationDate":1,"key":"k","variation":"v","value":null,"default":false,"version":"","source":"SERVER"}',
     );
@@ -92,7 +137,17 @@ describe("serializeEvent", () => {
   it("throws a RangeError for a circular value", () => {
     const value: Record<string, unknown> = {};
     value.self = value;
-    const event = { kind: "feature", userKey: "u", creationDate: 1, key: "k", variation: "v", value, default: false, version: "", source: "S" };
+    const event = {
+      kind: "feature",
+      userKey: "u",
+      creationDate: 1,
+      key: "k",
+      variation: "v",
+      value,
+      default: false,
+      version: "",
+      source: "S",
+    };
     expect(() => serializeEvent(event as WebhookEvent)).toThrow(RangeError);
   });
 });

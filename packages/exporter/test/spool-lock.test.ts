@@ -22,7 +22,11 @@ afterEach(() => {
 });
 
 function acquire(): SpoolLock {
-  const lock = acquireSpoolLock(dir, (reason) => takeovers.push(reason), () => undefined);
+  const lock = acquireSpoolLock(
+    dir,
+    (reason) => takeovers.push(reason),
+    () => undefined,
+  );
   held.push(lock);
   return lock;
 }
@@ -51,7 +55,12 @@ describe("acquireSpoolLock", () => {
 
   it("refuses a lock held by a live exporter, saying how the lock is taken over and what to delete", () => {
     writeLock(owner(1));
-    expect(acquire).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_SPOOL", message: expect.stringMatching(/process 1 .*30 s after its last heartbeat.*delete/) as string }) as Error);
+    expect(acquire).toThrow(
+      expect.objectContaining({
+        code: "ERR_WEBHOOK_SPOOL",
+        message: expect.stringMatching(/process 1 .*30 s after its last heartbeat.*delete/) as string,
+      }) as Error,
+    );
     writeLock(owner(1, "another-host"));
     expect(acquire).toThrow(/another-host/);
   });
@@ -82,7 +91,13 @@ describe("acquireSpoolLock", () => {
   it("reports a lock it can no longer refresh", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     const lost: string[] = [];
-    held.push(acquireSpoolLock(dir, () => undefined, (error) => lost.push(error.message)));
+    held.push(
+      acquireSpoolLock(
+        dir,
+        () => undefined,
+        (error) => lost.push(error.message),
+      ),
+    );
     rmSync(lockFile);
     vi.advanceTimersByTime(LOCK_HEARTBEAT_MS * 2);
     expect(lost).toHaveLength(1);

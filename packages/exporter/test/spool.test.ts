@@ -34,7 +34,13 @@ describe("openSpool", () => {
   it("sets aside a file whose body does not match its header, and reads nothing from it", async () => {
     spool = openSpool(dir, 1 << 20, quiet);
     const { file } = await spool.write(batch("a"));
-    writeFileSync(join(dir, file), Buffer.concat([Buffer.from(`${JSON.stringify({ v: 1, id: "a", count: 1, bytes: 100, sha256: "0".repeat(64) })}\n`), Buffer.alloc(100)]));
+    writeFileSync(
+      join(dir, file),
+      Buffer.concat([
+        Buffer.from(`${JSON.stringify({ v: 1, id: "a", count: 1, bytes: 100, sha256: "0".repeat(64) })}\n`),
+        Buffer.alloc(100),
+      ]),
+    );
     expect(await spool.read(file)).toBeUndefined();
     expect(readdirSync(dir).filter((name) => name.endsWith(".torn"))).toHaveLength(1);
   });

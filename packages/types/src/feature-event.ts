@@ -12,7 +12,10 @@ export const featureEventShape = {
     description: '"user", or "anonymousUser" for an anonymous context; omitted when empty.',
   },
   userKey: { type: "string", description: "The evaluation context's targeting key." },
-  creationDate: { type: "unixSeconds", description: "When the flag was evaluated, in Unix seconds (not milliseconds)." },
+  creationDate: {
+    type: "unixSeconds",
+    description: "When the flag was evaluated, in Unix seconds (not milliseconds).",
+  },
   key: { type: "string", description: "The flag key." },
   variation: { type: "string", description: 'The variation name; "SdkDefault" when the SDK default was served.' },
   value: { type: "any", description: "The value served; any JSON value, null allowed." },
@@ -20,7 +23,8 @@ export const featureEventShape = {
   version: { type: "string", description: 'The flag\'s version, "" when none.' },
   source: {
     type: "string",
-    description: '"SERVER" for evaluations made by the server; "PROVIDER_CACHE" for events collected from a provider\'s cache.',
+    description:
+      '"SERVER" for evaluations made by the server; "PROVIDER_CACHE" for events collected from a provider\'s cache.',
   },
   metadata: { type: "object", optional: true, description: "Free per-event metadata; omitted when empty." },
 } as const;

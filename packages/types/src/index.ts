@@ -8,7 +8,14 @@ export type { ValidationIssue } from "./errors.js";
 export { MAX_REPORTED_ISSUES, WebhookValidationError } from "./errors.js";
 export type { SafeParseResult } from "./validate.js";
 export { isValidEvent } from "./is-valid-event.js";
-export { isFeatureEvent, isTrackingEvent, parseEvent, parsePayload, safeParseEvent, safeParsePayload } from "./validate.js";
+export {
+  isFeatureEvent,
+  isTrackingEvent,
+  parseEvent,
+  parsePayload,
+  safeParseEvent,
+  safeParsePayload,
+} from "./validate.js";
 export type { FeatureEventInit, TrackingEventInit } from "./create-event.js";
 export { createFeatureEvent, createTrackingEvent } from "./create-event.js";
 export type { JsonSchema } from "./json-schema.js";

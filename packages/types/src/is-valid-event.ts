@@ -9,17 +9,26 @@ const optionalString = (value: unknown) => value === undefined || typeof value =
 
 function isFeature(event: Record<string, unknown>): boolean {
   return (
-    optionalString(event.contextKind) && typeof event.userKey === "string" && isUnixSeconds(event.creationDate) &&
-    typeof event.key === "string" && typeof event.variation === "string" && isJsonRepresentable(event.value) &&
-    typeof event.default === "boolean" && typeof event.version === "string" && typeof event.source === "string" &&
+    optionalString(event.contextKind) &&
+    typeof event.userKey === "string" &&
+    isUnixSeconds(event.creationDate) &&
+    typeof event.key === "string" &&
+    typeof event.variation === "string" &&
+    isJsonRepresentable(event.value) &&
+    typeof event.default === "boolean" &&
+    typeof event.version === "string" &&
+    typeof event.source === "string" &&
     (event.metadata === undefined || isPlainObject(event.metadata))
   );
 }
 
 function isTracking(event: Record<string, unknown>): boolean {
   return (
-    optionalString(event.contextKind) && typeof event.userKey === "string" && isUnixSeconds(event.creationDate) &&
-    typeof event.key === "string" && (event.evaluationContext === null || isPlainObject(event.evaluationContext)) &&
+    optionalString(event.contextKind) &&
+    typeof event.userKey === "string" &&
+    isUnixSeconds(event.creationDate) &&
+    typeof event.key === "string" &&
+    (event.evaluationContext === null || isPlainObject(event.evaluationContext)) &&
     (event.trackingEventDetails === null || isPlainObject(event.trackingEventDetails))
   );
 }

@@ -20,7 +20,8 @@ export function deriveSecretKeys(secret: string): SecretKeys | { readonly error:
   const hub = utf8.encode(secret);
   if (!secret.startsWith(WHSEC_PREFIX)) return { hub, standard: hub };
   const encoded = secret.slice(WHSEC_PREFIX.length);
-  if (encoded.length === 0 || encoded.length % 4 !== 0 || !BASE64.test(encoded)) return { error: "starts with whsec_ but the rest is not base64" };
+  if (encoded.length === 0 || encoded.length % 4 !== 0 || !BASE64.test(encoded))
+    return { error: "starts with whsec_ but the rest is not base64" };
   const binary = atob(encoded);
   const standard = new Uint8Array(binary.length);
   for (let index = 0; index < binary.length; index++) standard[index] = binary.charCodeAt(index);

@@ -7,11 +7,9 @@ import { isValidEvent } from "./is-valid-event.js";
 import { isJsonRepresentable, isPlainObject, MAX_UNIX_SECONDS } from "./json-checks.js";
 import { trackingEventShape, type TrackingEvent } from "./tracking-event.js";
 
-
 /** The result of a `safeParse*` call: the typed value, or the error `parse*` would have thrown. */
 export type SafeParseResult<T> =
-  | { readonly success: true; readonly data: T }
-  | { readonly success: false; readonly error: WebhookValidationError };
+  { readonly success: true; readonly data: T } | { readonly success: false; readonly error: WebhookValidationError };
 
 /** Collects issues up to a cap; validation stops looking once it is full. */
 class IssueList {
@@ -26,8 +24,6 @@ class IssueList {
     this.items.push({ path, expected, received, message: `${where}: expected ${expected}, got ${received}` });
   }
 }
-
-
 
 /** A field check: returns what was expected when the value fails, `undefined` when it passes. */
 type FieldCheck = (value: unknown) => { expected: string; hint?: string } | undefined;
@@ -48,7 +44,8 @@ function fieldCheck(spec: FieldSpec): FieldCheck {
     case "unixSeconds":
       return (value) => {
         if (typeof value !== "number" || !Number.isInteger(value) || value < 0) return { expected: UNIX_SECONDS };
-        if (value > MAX_UNIX_SECONDS) return { expected: UNIX_SECONDS, hint: " (this looks like milliseconds: divide by 1000)" };
+        if (value > MAX_UNIX_SECONDS)
+          return { expected: UNIX_SECONDS, hint: " (this looks like milliseconds: divide by 1000)" };
         return undefined;
       };
     case "object":
@@ -69,7 +66,11 @@ interface CompiledField {
 
 /** Field checks in wire order, built once per shape so that the hot loop does no lookups. */
 function compile(shape: ShapeSpec): readonly CompiledField[] {
-  return Object.entries(shape).map(([key, spec]) => ({ key, required: spec.optional !== true, check: fieldCheck(spec) }));
+  return Object.entries(shape).map(([key, spec]) => ({
+    key,
+    required: spec.optional !== true,
+    check: fieldCheck(spec),
+  }));
 }
 
 const compiledShapes: Readonly<Record<WebhookEvent["kind"], readonly CompiledField[]>> = {

@@ -10,7 +10,16 @@ describe("createFeatureEvent", () => {
     vi.useFakeTimers({ now: new Date("2026-01-01T00:00:01.900Z") });
     const event = createFeatureEvent({ userKey: "u", key: "flag" });
     expect(Object.keys(event)).toEqual([
-      "kind", "contextKind", "userKey", "creationDate", "key", "variation", "value", "default", "version", "source",
+      "kind",
+      "contextKind",
+      "userKey",
+      "creationDate",
+      "key",
+      "variation",
+      "value",
+      "default",
+      "version",
+      "source",
     ]);
     expect(event).toEqual({
       kind: "feature",
@@ -28,7 +37,13 @@ describe("createFeatureEvent", () => {
 
   it("marks an anonymous context and keeps metadata last", () => {
     const event = createFeatureEvent({
-      userKey: "u", key: "f", anonymous: true, variation: "on", value: { a: 1 }, metadata: { env: "prod" }, creationDate: 5,
+      userKey: "u",
+      key: "f",
+      anonymous: true,
+      variation: "on",
+      value: { a: 1 },
+      metadata: { env: "prod" },
+      creationDate: 5,
     });
     expect(event.contextKind).toBe("anonymousUser");
     expect(Object.keys(event).at(-1)).toBe("metadata");
@@ -41,7 +56,9 @@ describe("createFeatureEvent", () => {
   });
 
   it("refuses a creationDate in milliseconds", () => {
-    expect(() => createFeatureEvent({ userKey: "u", key: "f", creationDate: Date.now() })).toThrow(WebhookValidationError);
+    expect(() => createFeatureEvent({ userKey: "u", key: "f", creationDate: Date.now() })).toThrow(
+      WebhookValidationError,
+    );
   });
 });
 
@@ -49,8 +66,13 @@ describe("createTrackingEvent", () => {
   it("fills null context and details, and reads anonymous from the context", () => {
     const plain = createTrackingEvent({ userKey: "u", key: "buy", creationDate: 10 });
     expect(plain).toEqual({
-      kind: "tracking", contextKind: "user", userKey: "u", creationDate: 10, key: "buy",
-      evaluationContext: null, trackingEventDetails: null,
+      kind: "tracking",
+      contextKind: "user",
+      userKey: "u",
+      creationDate: 10,
+      key: "buy",
+      evaluationContext: null,
+      trackingEventDetails: null,
     });
     const anonymous = createTrackingEvent({ userKey: "u", key: "buy", evaluationContext: { anonymous: true } });
     expect(anonymous.contextKind).toBe("anonymousUser");

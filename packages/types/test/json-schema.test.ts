@@ -16,17 +16,32 @@ describe("committed JSON Schema", () => {
 });
 
 const validFeature = {
-  kind: "feature", userKey: "u", creationDate: 1, key: "k", variation: "v", value: 1, default: true, version: "", source: "SERVER",
+  kind: "feature",
+  userKey: "u",
+  creationDate: 1,
+  key: "k",
+  variation: "v",
+  value: 1,
+  default: true,
+  version: "",
+  source: "SERVER",
 };
 const validTracking = {
-  kind: "tracking", userKey: "u", creationDate: 1, key: "k", evaluationContext: {}, trackingEventDetails: null,
+  kind: "tracking",
+  userKey: "u",
+  creationDate: 1,
+  key: "k",
+  evaluationContext: {},
+  trackingEventDetails: null,
 };
 
 /** Events near the valid ones: every field replaced by a random JSON value, or removed. */
 const mutatedEvent = fc
   .tuple(
     fc.constantFrom<Record<string, unknown>>(validFeature, validTracking),
-    fc.constantFrom(...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"])),
+    fc.constantFrom(
+      ...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"]),
+    ),
     fc.option(fc.oneof(fc.jsonValue(), fc.constantFrom(1e11, 99_999_999_999, -1, 0.5)), { nil: undefined }),
   )
   .map(([base, key, value]) => {
@@ -45,10 +60,14 @@ describe("JSON Schema and validators", () => {
 
   it("agree on thousands of valid and invalid events", () => {
     fc.assert(
-      fc.property(fc.array(mutatedEvent, { maxLength: 3 }), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())), (events, meta) => {
-        const payload = { meta, events };
-        expect(safeParsePayload(payload).success).toBe(validateWithSchema(payload));
-      }),
+      fc.property(
+        fc.array(mutatedEvent, { maxLength: 3 }),
+        fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+        (events, meta) => {
+          const payload = { meta, events };
+          expect(safeParsePayload(payload).success).toBe(validateWithSchema(payload));
+        },
+      ),
       { numRuns: 3000 },
     );
     // Bounded by run count; the time limit only has to hold on a loaded 2-core machine.

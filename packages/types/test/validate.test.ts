@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
-import { isValidEvent, MAX_REPORTED_ISSUES, parseEvent, parsePayload, safeParseEvent, safeParsePayload, WebhookValidationError } from "../src/index.js";
+import {
+  isValidEvent,
+  MAX_REPORTED_ISSUES,
+  parseEvent,
+  parsePayload,
+  safeParseEvent,
+  safeParsePayload,
+  WebhookValidationError,
+} from "../src/index.js";
 
 const featureEvent = {
   kind: "feature",
@@ -173,13 +181,43 @@ describe("parseEvent", () => {
 });
 
 describe("isValidEvent", () => {
-  const validFeature = { kind: "feature", userKey: "u", creationDate: 1, key: "k", variation: "v", value: null, default: false, version: "", source: "SERVER" };
-  const validTracking = { kind: "tracking", userKey: "u", creationDate: 1, key: "k", evaluationContext: {}, trackingEventDetails: null };
-  const oddValues = fc.constantFrom<unknown>(() => 1, Symbol("s"), 1n, 1e11, 99_999_999_999, 1_767_225_600_000, -1, 0.5, [], null);
+  const validFeature = {
+    kind: "feature",
+    userKey: "u",
+    creationDate: 1,
+    key: "k",
+    variation: "v",
+    value: null,
+    default: false,
+    version: "",
+    source: "SERVER",
+  };
+  const validTracking = {
+    kind: "tracking",
+    userKey: "u",
+    creationDate: 1,
+    key: "k",
+    evaluationContext: {},
+    trackingEventDetails: null,
+  };
+  const oddValues = fc.constantFrom<unknown>(
+    () => 1,
+    Symbol("s"),
+    1n,
+    1e11,
+    99_999_999_999,
+    1_767_225_600_000,
+    -1,
+    0.5,
+    [],
+    null,
+  );
   const mutatedEvent = fc
     .tuple(
       fc.constantFrom<Record<string, unknown>>(validFeature, validTracking),
-      fc.constantFrom(...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"])),
+      fc.constantFrom(
+        ...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"]),
+      ),
       fc.option(fc.oneof(fc.jsonValue(), oddValues), { nil: undefined }),
     )
     .map(([base, key, value]) => {
@@ -200,14 +238,27 @@ describe("isValidEvent", () => {
   }, 60_000);
 
   it("refuses what is not an event object", () => {
-    for (const input of [null, [], "event", { ...validFeature, kind: "other" }]) expect(isValidEvent(input)).toBe(false);
+    for (const input of [null, [], "event", { ...validFeature, kind: "other" }])
+      expect(isValidEvent(input)).toBe(false);
   });
 });
 
 describe("parsePayload with hostile keys", () => {
   it("checks a meta key named __proto__ as any other key, and leaves Object.prototype alone", () => {
-    const event = { kind: "feature", userKey: "u", creationDate: 1, key: "__proto__", variation: "constructor", value: null, default: false, version: "", source: "SERVER" };
-    const good: unknown = JSON.parse(`{"meta":{"__proto__":"x","constructor":"y"},"events":[${JSON.stringify(event)}]}`);
+    const event = {
+      kind: "feature",
+      userKey: "u",
+      creationDate: 1,
+      key: "__proto__",
+      variation: "constructor",
+      value: null,
+      default: false,
+      version: "",
+      source: "SERVER",
+    };
+    const good: unknown = JSON.parse(
+      `{"meta":{"__proto__":"x","constructor":"y"},"events":[${JSON.stringify(event)}]}`,
+    );
     expect(safeParsePayload(good).success).toBe(true);
     const bad: unknown = JSON.parse('{"meta":{"__proto__":{"polluted":1}},"events":[]}');
     expect(safeParsePayload(bad)).toMatchObject({ success: false, error: { issues: [{ path: "/meta/__proto__" }] } });

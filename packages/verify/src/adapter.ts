@@ -28,10 +28,14 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 /** Splits the adapter's own options from the verifier's, checking them. */
 export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSettings {
-  if (typeof (options as unknown) !== "object" || (options as unknown) === null) throw configError("options", "must be an object");
+  if (typeof (options as unknown) !== "object" || (options as unknown) === null)
+    throw configError("options", "must be an object");
   const { onError, bodyTimeoutMs, ...verifierOptions } = options;
   if (onError !== undefined && typeof onError !== "function") throw configError("onError", "must be a function");
-  if (bodyTimeoutMs !== undefined && (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0 || bodyTimeoutMs > 2 ** 31 - 1)) {
+  if (
+    bodyTimeoutMs !== undefined &&
+    (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0 || bodyTimeoutMs > 2 ** 31 - 1)
+  ) {
     throw configError("bodyTimeoutMs", "must be a positive integer of milliseconds, at most 2147483647");
   }
   return {
@@ -50,7 +54,9 @@ export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSett
 /** Any failure before the handler, as a verification error (an unexpected one becomes `ERR_INTERNAL`). */
 export function asVerificationError(error: unknown): WebhookVerificationError {
   if (error instanceof WebhookVerificationError) return error;
-  return new WebhookVerificationError("ERR_INTERNAL", "an unexpected error while verifying the request", { cause: error });
+  return new WebhookVerificationError("ERR_INTERNAL", "an unexpected error while verifying the request", {
+    cause: error,
+  });
 }
 
 /** The handler's failure, for `onError`. */

@@ -25,10 +25,12 @@ export const signStandardWebhook: SignatureApi["signStandardWebhook"] = signatur
  * Checks the options once and returns a verifier to call per request.
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` naming the bad option.
  */
-export const createWebhookVerifier: (options: WebhookVerifierOptions) => WebhookVerifier = createVerifierFactory(computeHmacNode);
+export const createWebhookVerifier: (options: WebhookVerifierOptions) => WebhookVerifier =
+  createVerifierFactory(computeHmacNode);
 
 /**
  * Verifies one request: signature, timestamp, replay, then the payload.
  * @throws {WebhookVerificationError} with the `code` of the failed check.
  */
-export const verifyWebhook: (input: VerifyWebhookInput) => Promise<VerifiedWebhook> = createVerifyWebhook(createWebhookVerifier);
+export const verifyWebhook: (input: VerifyWebhookInput) => Promise<VerifiedWebhook> =
+  createVerifyWebhook(createWebhookVerifier);

@@ -15,7 +15,13 @@ function importKey(key: Uint8Array): Promise<CryptoKey> {
   let imported = importedKeys.get(id);
   if (imported === undefined) {
     if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.clear();
-    imported = crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    imported = crypto.subtle.importKey(
+      "raw",
+      key as Uint8Array<ArrayBuffer>,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     importedKeys.set(id, imported);
   }
   return imported;

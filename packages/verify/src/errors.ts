@@ -45,7 +45,11 @@ export class WebhookVerificationError extends Error {
   /** For `ERR_REPLAY_IN_PROGRESS`: when the claim ends, in seconds (the `Retry-After` answered). */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown; field?: string; retryAfterSeconds?: number }) {
+  constructor(
+    code: WebhookVerificationErrorCode,
+    message: string,
+    options?: { cause?: unknown; field?: string; retryAfterSeconds?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options?.field;

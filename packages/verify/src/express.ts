@@ -15,10 +15,18 @@ declare global {
 }
 
 /** The request as the middleware sees it (Express 4 and 5 pass a subtype). */
-export type WebhookMiddlewareRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; webhook?: VerifiedWebhook };
+export type WebhookMiddlewareRequest = IncomingMessage & {
+  body?: unknown;
+  rawBody?: unknown;
+  webhook?: VerifiedWebhook;
+};
 
 /** An Express middleware (Express 4 and 5). */
-export type WebhookMiddleware = (req: WebhookMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type WebhookMiddleware = (
+  req: WebhookMiddlewareRequest,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 /**
  * Express middleware that reads the raw body itself (capped at `maxBodyBytes`, within `bodyTimeoutMs`),

@@ -81,7 +81,8 @@ const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, 
   });
   // Settled as the answer goes out, so that the sender's next request already finds the commit.
   fastify.addHook("onSend", async (request, reply, payload) => {
-    if (request.webhook !== undefined) await (reply.statusCode < 500 ? request.webhook.commit() : request.webhook.release());
+    if (request.webhook !== undefined)
+      await (reply.statusCode < 500 ? request.webhook.commit() : request.webhook.release());
     return payload;
   });
   fastify.addHook("onRequestAbort", async (request) => {
@@ -90,7 +91,10 @@ const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, 
   done();
 };
 
-export const webhookPlugin: FastifyPluginCallback<WebhookAdapterOptions> = fastifyPlugin(plugin, { fastify: ">=4.26", name: "@org/webhook-verify" });
+export const webhookPlugin: FastifyPluginCallback<WebhookAdapterOptions> = fastifyPlugin(plugin, {
+  fastify: ">=4.26",
+  name: "@org/webhook-verify",
+});
 
 export type { WebhookAdapterOptions } from "./adapter.js";
 export type { VerifiedWebhook } from "./webhook-verifier.js";

@@ -1,4 +1,10 @@
-import { asVerificationError, handlerFailure, splitAdapterOptions, type AdapterSettings, type WebhookAdapterOptions } from "./adapter.js";
+import {
+  asVerificationError,
+  handlerFailure,
+  splitAdapterOptions,
+  type AdapterSettings,
+  type WebhookAdapterOptions,
+} from "./adapter.js";
 import { createWebhookVerifier } from "./api-web.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor } from "./problem.js";

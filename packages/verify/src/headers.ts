@@ -1,7 +1,6 @@
 /** Request headers as the frameworks give them: a Fetch `Headers`, or Node's `IncomingHttpHeaders`. */
 export type HeaderSource =
-  | { get(name: string): string | null }
-  | Readonly<Record<string, string | readonly string[] | undefined>>;
+  { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 function isFetchHeaders(headers: HeaderSource): headers is { get(name: string): string | null } {
   return typeof (headers as { get?: unknown }).get === "function";

@@ -1,5 +1,11 @@
 import type { ServerResponse } from "node:http";
-import { asVerificationError, handlerFailure, splitAdapterOptions, type AdapterSettings, type WebhookAdapterOptions } from "./adapter.js";
+import {
+  asVerificationError,
+  handlerFailure,
+  splitAdapterOptions,
+  type AdapterSettings,
+  type WebhookAdapterOptions,
+} from "./adapter.js";
 import type { WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
 import { answerFor, isMisuse } from "./problem.js";
@@ -57,7 +63,11 @@ export function settleWithResponse(webhook: VerifiedWebhook, res: ServerResponse
 }
 
 /** What runs once a Node request is verified. */
-export type NodeWebhookHandler<Req extends NodeRequest = NodeRequest> = (webhook: VerifiedWebhook, req: Req, res: ServerResponse) => void | Promise<void>;
+export type NodeWebhookHandler<Req extends NodeRequest = NodeRequest> = (
+  webhook: VerifiedWebhook,
+  req: Req,
+  res: ServerResponse,
+) => void | Promise<void>;
 
 /**
  * A Node request listener around `handler`, over the given verifier factory (Node or Web crypto): it

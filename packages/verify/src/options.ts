@@ -68,12 +68,23 @@ export const VERIFIER_DEFAULTS: Readonly<{
   claimLeaseSeconds: 60,
 });
 
-const KNOWN_KEYS = new Set(["secret", "scheme", "toleranceSeconds", "replayStore", "maxBodyBytes", "hubReplayWindowSeconds", "claimLeaseSeconds"]);
+const KNOWN_KEYS = new Set([
+  "secret",
+  "scheme",
+  "toleranceSeconds",
+  "replayStore",
+  "maxBodyBytes",
+  "hubReplayWindowSeconds",
+  "claimLeaseSeconds",
+]);
 
 function positiveInteger(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw configError(field, `must be a positive integer, got ${typeof value === "number" ? String(value) : typeof value}`);
+    throw configError(
+      field,
+      `must be a positive integer, got ${typeof value === "number" ? String(value) : typeof value}`,
+    );
   }
   return value;
 }
@@ -82,7 +93,10 @@ function positiveInteger(field: string, value: unknown, fallback: number): numbe
  * Checks every option once, naming the field at fault.
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG`.
  */
-export function resolveVerifierOptions(options: WebhookVerifierOptions, extraKeys: readonly string[] = []): ResolvedVerifierOptions {
+export function resolveVerifierOptions(
+  options: WebhookVerifierOptions,
+  extraKeys: readonly string[] = [],
+): ResolvedVerifierOptions {
   if (typeof options !== "object") throw configError("options", "must be an object");
   for (const key of Object.keys(options)) {
     if (!KNOWN_KEYS.has(key) && !extraKeys.includes(key)) throw configError(key, "is not a known option");
@@ -93,7 +107,10 @@ export function resolveVerifierOptions(options: WebhookVerifierOptions, extraKey
   }
   const replayStore = options.replayStore;
   const store = replayStore as Partial<ReplayStore> | undefined;
-  if (store !== undefined && (typeof store.claim !== "function" || typeof store.commit !== "function" || typeof store.release !== "function")) {
+  if (
+    store !== undefined &&
+    (typeof store.claim !== "function" || typeof store.commit !== "function" || typeof store.release !== "function")
+  ) {
     throw configError("replayStore", "must have claim, commit and release methods (see ReplayStore)");
   }
   return {
@@ -102,7 +119,15 @@ export function resolveVerifierOptions(options: WebhookVerifierOptions, extraKey
     toleranceSeconds: positiveInteger("toleranceSeconds", options.toleranceSeconds, VERIFIER_DEFAULTS.toleranceSeconds),
     replayStore,
     maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, VERIFIER_DEFAULTS.maxBodyBytes),
-    hubReplayWindowSeconds: positiveInteger("hubReplayWindowSeconds", options.hubReplayWindowSeconds, VERIFIER_DEFAULTS.hubReplayWindowSeconds),
-    claimLeaseSeconds: positiveInteger("claimLeaseSeconds", options.claimLeaseSeconds, VERIFIER_DEFAULTS.claimLeaseSeconds),
+    hubReplayWindowSeconds: positiveInteger(
+      "hubReplayWindowSeconds",
+      options.hubReplayWindowSeconds,
+      VERIFIER_DEFAULTS.hubReplayWindowSeconds,
+    ),
+    claimLeaseSeconds: positiveInteger(
+      "claimLeaseSeconds",
+      options.claimLeaseSeconds,
+      VERIFIER_DEFAULTS.claimLeaseSeconds,
+    ),
   };
 }

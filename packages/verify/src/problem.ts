@@ -41,7 +41,12 @@ const PROBLEMS: Readonly<Record<WebhookVerificationErrorCode, readonly [status: 
 /** The problem details for a refused request. */
 export function problemFor(error: WebhookVerificationError): WebhookProblem {
   const [status, title] = PROBLEMS[error.code];
-  return { type: `urn:webhook-verify:${error.code.slice(4).toLowerCase().replaceAll("_", "-")}`, title, status, code: error.code };
+  return {
+    type: `urn:webhook-verify:${error.code.slice(4).toLowerCase().replaceAll("_", "-")}`,
+    title,
+    status,
+    code: error.code,
+  };
 }
 
 /**
@@ -63,5 +68,7 @@ export function answerFor(error: WebhookVerificationError): WebhookAnswer {
 
 /** True for misuse that the developer must fix (frameworks with an error handler get it as an error). */
 export function isMisuse(error: WebhookVerificationError): boolean {
-  return error.code === "ERR_WEBHOOK_CONFIG" || error.code === "ERR_BODY_ALREADY_PARSED" || error.code === "ERR_BODY_NOT_RAW";
+  return (
+    error.code === "ERR_WEBHOOK_CONFIG" || error.code === "ERR_BODY_ALREADY_PARSED" || error.code === "ERR_BODY_NOT_RAW"
+  );
 }

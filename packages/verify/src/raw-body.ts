@@ -19,14 +19,18 @@ function alreadyParsed(how: string): WebhookVerificationError {
   return new WebhookVerificationError(
     "ERR_BODY_ALREADY_PARSED",
     `The webhook body was already consumed by ${how}. The signature covers the exact bytes, so the verifier must read them: ` +
-      "mount it before express.json(), or keep the bytes with express.json({ limit: \"32mb\", verify: (req, _res, buf) => { req.rawBody = buf; } }) " +
-      "(NestJS: NestFactory.create(AppModule, { rawBody: true })), or use express.raw({ type: \"application/json\", limit: \"32mb\" }) on this route; " +
+      'mount it before express.json(), or keep the bytes with express.json({ limit: "32mb", verify: (req, _res, buf) => { req.rawBody = buf; } }) ' +
+      '(NestJS: NestFactory.create(AppModule, { rawBody: true })), or use express.raw({ type: "application/json", limit: "32mb" }) on this route; ' +
       "in the Next.js Pages Router export const config = { api: { bodyParser: false } }.",
   );
 }
 
 function incomplete(detail: string, cause?: unknown): WebhookVerificationError {
-  return new WebhookVerificationError("ERR_BODY_INCOMPLETE", `the body did not arrive whole: ${detail}`, cause === undefined ? undefined : { cause });
+  return new WebhookVerificationError(
+    "ERR_BODY_INCOMPLETE",
+    `the body did not arrive whole: ${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -42,7 +46,8 @@ export function readNodeBody(req: NodeRequest, maxBytes: number, timeoutMs: numb
     return kept.length > maxBytes ? Promise.reject(tooLarge(maxBytes)) : Promise.resolve(kept);
   }
   if (typeof kept === "string") return Promise.reject(alreadyParsed("a text body parser (express.text())"));
-  if (typeof kept === "object" && kept !== null) return Promise.reject(alreadyParsed("a JSON body parser (express.json())"));
+  if (typeof kept === "object" && kept !== null)
+    return Promise.reject(alreadyParsed("a JSON body parser (express.json())"));
   if (req.readableEnded) return Promise.reject(alreadyParsed("an earlier reader of the request stream"));
   const declared = declaredLength(req.headers["content-length"]);
   if (declared !== undefined && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));

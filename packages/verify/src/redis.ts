@@ -78,8 +78,12 @@ export function createRedisReplayStore(client: RedisClientLike, options: RedisRe
   const run = commandRunner(client);
   const prefix = options.prefix ?? "webhook:replay:";
   const timeoutMs = options.timeoutMs ?? 1000;
-  for (const [field, value] of [["ttlSeconds", options.ttlSeconds], ["timeoutMs", timeoutMs]] as const) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw configError(field, "must be a positive integer");
+  for (const [field, value] of [
+    ["ttlSeconds", options.ttlSeconds],
+    ["timeoutMs", timeoutMs],
+  ] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0))
+      throw configError(field, "must be a positive integer");
   }
   const failOpen = options.failOpen ?? false;
   const call = (args: string[]) => withTimeout(run(args), timeoutMs);
@@ -87,7 +91,14 @@ export function createRedisReplayStore(client: RedisClientLike, options: RedisRe
     async claim(keys, leaseSeconds) {
       const token = `l:${crypto.randomUUID()}`;
       try {
-        const answer = await call(["EVAL", CLAIM_SCRIPT, String(keys.length), ...keys.map((key) => prefix + key), String(leaseSeconds), token]);
+        const answer = await call([
+          "EVAL",
+          CLAIM_SCRIPT,
+          String(keys.length),
+          ...keys.map((key) => prefix + key),
+          String(leaseSeconds),
+          token,
+        ]);
         const [state, ttl] = answer as [string, number | string];
         const seconds = Number(ttl);
         if (state === "committed") return { state: "committed" };
@@ -101,14 +112,18 @@ export function createRedisReplayStore(client: RedisClientLike, options: RedisRe
     },
     async commit(entries) {
       const ttl = (entry: { ttlSeconds: number }) => String(options.ttlSeconds ?? entry.ttlSeconds);
-      await Promise.all(entries.map((entry) => call(["SET", prefix + entry.key, "c", "EX", ttl(entry)]))).catch((error: unknown) => {
-        options.onError?.(error);
-      });
+      await Promise.all(entries.map((entry) => call(["SET", prefix + entry.key, "c", "EX", ttl(entry)]))).catch(
+        (error: unknown) => {
+          options.onError?.(error);
+        },
+      );
     },
     async release(keys, token) {
-      await call(["EVAL", RELEASE_SCRIPT, String(keys.length), ...keys.map((key) => prefix + key), token]).catch((error: unknown) => {
-        options.onError?.(error);
-      });
+      await call(["EVAL", RELEASE_SCRIPT, String(keys.length), ...keys.map((key) => prefix + key), token]).catch(
+        (error: unknown) => {
+          options.onError?.(error);
+        },
+      );
     },
   };
 }

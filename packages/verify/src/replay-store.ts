@@ -98,12 +98,19 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     claim(keys, leaseSeconds) {
       const time = now();
       const found = keys.map((key) => live(key, time));
-      if (found.some((entry) => entry !== undefined && entry.token === undefined)) return Promise.resolve({ state: "committed" });
+      if (found.some((entry) => entry !== undefined && entry.token === undefined))
+        return Promise.resolve({ state: "committed" });
       const claimed = found.find((entry) => entry !== undefined);
-      if (claimed !== undefined) return Promise.resolve({ state: "in-progress", retryAfterSeconds: Math.max(1, Math.ceil((claimed.expiresAt - time) / 1000)) });
+      if (claimed !== undefined)
+        return Promise.resolve({
+          state: "in-progress",
+          retryAfterSeconds: Math.max(1, Math.ceil((claimed.expiresAt - time) / 1000)),
+        });
       makeRoom(keys.length, time);
       if (entries.size + keys.length > maxEntries) {
-        return Promise.reject(new ReplayStoreFullError(`the memory replay store holds ${maxEntries} live keys (maxEntries)`));
+        return Promise.reject(
+          new ReplayStoreFullError(`the memory replay store holds ${maxEntries} live keys (maxEntries)`),
+        );
       }
       const token = String(++claims);
       for (const key of keys) entries.set(key, { token, expiresAt: time + leaseSeconds * 1000 });
@@ -111,7 +118,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     },
     commit(committed) {
       const time = now();
-      for (const { key, ttlSeconds } of committed) entries.set(key, { token: undefined, expiresAt: time + ttlSeconds * 1000 });
+      for (const { key, ttlSeconds } of committed)
+        entries.set(key, { token: undefined, expiresAt: time + ttlSeconds * 1000 });
       return Promise.resolve();
     },
     release(keys, token) {

@@ -30,7 +30,8 @@ const recentSecrets = new Map<string, readonly SecretKeys[]>();
 function deriveKeys(secret: unknown, field: string): readonly SecretKeys[] {
   const list: unknown[] = Array.isArray(secret) ? secret : [secret];
   if (list.length === 0) throw configError(field, "must hold at least one secret, got an empty list");
-  if (list.length > MAX_SECRETS) throw configError(field, `must hold at most ${MAX_SECRETS} secrets, got ${list.length}`);
+  if (list.length > MAX_SECRETS)
+    throw configError(field, `must hold at most ${MAX_SECRETS} secrets, got ${list.length}`);
   return list.map((item, index) => {
     const name = Array.isArray(secret) ? `${field}[${index}]` : field;
     if (typeof item !== "string") throw configError(name, "must be a non-empty string");

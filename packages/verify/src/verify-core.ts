@@ -39,7 +39,8 @@ export function matchDigest(
   candidates: readonly Uint8Array[],
 ): number | Promise<number> {
   const macs = keys.map((key) => computeHmac(key, parts));
-  if (macs.some((mac) => mac instanceof Promise)) return Promise.all(macs.map(async (mac) => mac)).then((ready) => firstMatch(ready, candidates));
+  if (macs.some((mac) => mac instanceof Promise))
+    return Promise.all(macs.map(async (mac) => mac)).then((ready) => firstMatch(ready, candidates));
   return firstMatch(macs as Uint8Array[], candidates);
 }
 
@@ -108,11 +109,16 @@ export function createSignatureApi(computeHmac: ComputeHmac): SignatureApi {
     findMatchingSecret: (input) => asPromise(() => matchingSecret(input)),
     verifySignature: (input) => asPromise(() => whenReady(matchingSecret(input), (index) => index >= 0)),
     signPayload: (input) =>
-      asPromise(() => whenReady(computeHmac(signingKey(input.secret).hub, [bodyBytes(input.body)]), (mac) => `sha256=${toHex(mac)}`)),
+      asPromise(() =>
+        whenReady(computeHmac(signingKey(input.secret).hub, [bodyBytes(input.body)]), (mac) => `sha256=${toHex(mac)}`),
+      ),
     signStandardWebhook: (input) =>
       asPromise(() => {
         const prefix = utf8Bytes(`${input.id}.${String(input.timestamp)}.`);
-        return whenReady(computeHmac(signingKey(input.secret).standard, [prefix, bodyBytes(input.body)]), (mac) => `v1,${toBase64(mac)}`);
+        return whenReady(
+          computeHmac(signingKey(input.secret).standard, [prefix, bodyBytes(input.body)]),
+          (mac) => `v1,${toBase64(mac)}`,
+        );
       }),
   };
 }

@@ -6,7 +6,14 @@ export {
   verifySignature,
   verifyWebhook,
 } from "./api-web.js";
-export type { SignatureApi, SignPayloadInput, SignStandardWebhookInput, VerifySignatureInput, WebhookBody, WebhookSecret } from "./verify-core.js";
+export type {
+  SignatureApi,
+  SignPayloadInput,
+  SignStandardWebhookInput,
+  VerifySignatureInput,
+  WebhookBody,
+  WebhookSecret,
+} from "./verify-core.js";
 export type { VerifiedWebhook, VerifyWebhookInput, WebhookRequestInput, WebhookVerifier } from "./webhook-verifier.js";
 export type { ResolvedVerifierOptions, SignatureScheme, WebhookVerifierOptions } from "./options.js";
 export { VERIFIER_DEFAULTS } from "./options.js";

@@ -88,9 +88,15 @@ interface SchemeKeys {
   standard: readonly Uint8Array[];
 }
 
-async function checkHub(computeHmac: ComputeHmac, keys: SchemeKeys, headers: SignatureHeaders, body: Uint8Array): Promise<SignatureCheck> {
+async function checkHub(
+  computeHmac: ComputeHmac,
+  keys: SchemeKeys,
+  headers: SignatureHeaders,
+  body: Uint8Array,
+): Promise<SignatureCheck> {
   const digest = parseHubSignature(headers.hub);
-  if (digest === undefined) fail("ERR_MALFORMED_SIGNATURE", "X-Hub-Signature-256 must be sha256= followed by 64 hex digits");
+  if (digest === undefined)
+    fail("ERR_MALFORMED_SIGNATURE", "X-Hub-Signature-256 must be sha256= followed by 64 hex digits");
   const secretIndex = await matchDigest(computeHmac, keys.hub, [body], [digest]);
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "X-Hub-Signature-256 does not match the body");
   // The hub header signs the body only: its webhook-id, if any, is anyone's.
@@ -98,7 +104,11 @@ async function checkHub(computeHmac: ComputeHmac, keys: SchemeKeys, headers: Sig
 }
 
 async function checkStandard(
-  computeHmac: ComputeHmac, keys: SchemeKeys, toleranceSeconds: number, headers: SignatureHeaders, body: Uint8Array,
+  computeHmac: ComputeHmac,
+  keys: SchemeKeys,
+  toleranceSeconds: number,
+  headers: SignatureHeaders,
+  body: Uint8Array,
 ): Promise<SignatureCheck> {
   const { id, timestamp: timestampText } = headers;
   const digests = parseStandardSignatures(headers.signature);
@@ -114,13 +124,22 @@ async function checkStandard(
   if (skew > toleranceSeconds) {
     fail("ERR_TIMESTAMP_OUT_OF_RANGE", `webhook-timestamp is more than ${toleranceSeconds} s away from now`);
   }
-  const secretIndex = await matchDigest(computeHmac, keys.standard, [utf8Bytes(`${id}.${timestampText}.`), body], digests);
+  const secretIndex = await matchDigest(
+    computeHmac,
+    keys.standard,
+    [utf8Bytes(`${id}.${timestampText}.`), body],
+    digests,
+  );
   if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "webhook-signature does not match the body");
   return { scheme: "standard", id, timestamp, secretIndex, hubDigest: undefined };
 }
 
 function checkSignature(
-  computeHmac: ComputeHmac, options: ResolvedVerifierOptions, keys: SchemeKeys, source: HeaderSource, body: Uint8Array,
+  computeHmac: ComputeHmac,
+  options: ResolvedVerifierOptions,
+  keys: SchemeKeys,
+  source: HeaderSource,
+  body: Uint8Array,
 ): Promise<SignatureCheck> {
   const headers: SignatureHeaders = {
     hub: readHeader(source, HUB_HEADER),
@@ -130,7 +149,11 @@ function checkSignature(
   };
   const useStandard = options.scheme === "standard" || (options.scheme === "any" && headers.signature !== undefined);
   if ((useStandard ? headers.signature : headers.hub) === undefined) {
-    const wanted = { hub: "X-Hub-Signature-256", standard: "webhook-signature", any: "X-Hub-Signature-256 or webhook-signature" };
+    const wanted = {
+      hub: "X-Hub-Signature-256",
+      standard: "webhook-signature",
+      any: "X-Hub-Signature-256 or webhook-signature",
+    };
     fail("ERR_MISSING_SIGNATURE", `no ${wanted[options.scheme]} header`);
   }
   return useStandard
@@ -158,7 +181,10 @@ function identitiesOf(options: ResolvedVerifierOptions, digest: string, id: stri
 }
 
 /** Claims the request's identities; returns how to commit or release them. */
-async function claimOnce(options: ResolvedVerifierOptions, identities: readonly ReplayCommit[]): Promise<Pick<VerifiedWebhook, "commit" | "release">> {
+async function claimOnce(
+  options: ResolvedVerifierOptions,
+  identities: readonly ReplayCommit[],
+): Promise<Pick<VerifiedWebhook, "commit" | "release">> {
   const store = options.replayStore;
   if (store === undefined) return { commit: () => Promise.resolve(), release: () => Promise.resolve() };
   const keys = identities.map((identity) => identity.key);
@@ -167,13 +193,21 @@ async function claimOnce(options: ResolvedVerifierOptions, identities: readonly 
     claim = await store.claim(keys, options.claimLeaseSeconds);
   } catch (error) {
     const full = error instanceof ReplayStoreFullError;
-    fail("ERR_REPLAY_STORE_UNAVAILABLE", full ? "the replay store is full of live keys" : "the replay store could not be reached", error);
+    fail(
+      "ERR_REPLAY_STORE_UNAVAILABLE",
+      full ? "the replay store is full of live keys" : "the replay store could not be reached",
+      error,
+    );
   }
   if (claim.state === "committed") fail("ERR_REPLAYED", "this request was already processed");
   if (claim.state === "in-progress") {
-    throw new WebhookVerificationError("ERR_REPLAY_IN_PROGRESS", "another delivery of this request is being processed", {
-      retryAfterSeconds: claim.retryAfterSeconds,
-    });
+    throw new WebhookVerificationError(
+      "ERR_REPLAY_IN_PROGRESS",
+      "another delivery of this request is being processed",
+      {
+        retryAfterSeconds: claim.retryAfterSeconds,
+      },
+    );
   }
   let settled = false;
   const once = (work: () => Promise<void>) => () => {
@@ -188,15 +222,21 @@ async function claimOnce(options: ResolvedVerifierOptions, identities: readonly 
 export function createVerifierFactory(computeHmac: ComputeHmac): (options: WebhookVerifierOptions) => WebhookVerifier {
   return (input) => {
     const options = resolveVerifierOptions(input);
-    const keys: SchemeKeys = { hub: options.keys.map((key) => key.hub), standard: options.keys.map((key) => key.standard) };
+    const keys: SchemeKeys = {
+      hub: options.keys.map((key) => key.hub),
+      standard: options.keys.map((key) => key.standard),
+    };
     return {
       options,
       async verify({ body, headers }) {
         const bytes = bodyBytes(body);
-        if (bytes.length > options.maxBodyBytes) fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
+        if (bytes.length > options.maxBodyBytes)
+          fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
         const { hubDigest, ...signature } = await checkSignature(computeHmac, options, keys, headers, bytes);
         const payload = parseBody(bytes);
-        const digest = toHex(hubDigest ?? (await computeHmac(keys.hub[signature.secretIndex] ?? new Uint8Array(), [bytes])));
+        const digest = toHex(
+          hubDigest ?? (await computeHmac(keys.hub[signature.secretIndex] ?? new Uint8Array(), [bytes])),
+        );
         const settle = await claimOnce(options, identitiesOf(options, digest, signature.id));
         return { payload, digest, ...signature, ...settle };
       },

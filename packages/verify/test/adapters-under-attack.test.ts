@@ -38,70 +38,88 @@ function collector(options: WebhookAdapterOptions) {
 }
 
 const adapters: [string, Start][] = [
-  ["node:http", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const handler = createNodeWebhookHandler(withErrors, async (webhook, _req, res) => {
-      calls.push(webhook);
-      await act(behaviour());
-      res.writeHead(200).end("{}");
-    });
-    // As node:http users write it: the listener's promise is dropped.
-    const server = await listen((req, res) => void handler(req, res));
-    return { url: server.url, errors, calls, close: () => server.close() };
-  }],
-  ["Express", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const app = express();
-    app.post("/", webhookMiddleware(withErrors), async (req, res) => {
-      if (req.webhook !== undefined) calls.push(req.webhook);
-      await act(behaviour());
-      res.json({});
-    });
-    const server = await listen(app);
-    return { url: server.url, errors, calls, close: () => server.close() };
-  }],
-  ["Fastify", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const app = Fastify();
-    await app.register(webhookPlugin, withErrors);
-    app.post("/", { config: { webhook: true } }, async (request) => {
-      if (request.webhook !== undefined) calls.push(request.webhook);
-      await act(behaviour());
-      return {};
-    });
-    const url = await app.listen({ port: 0, host: "127.0.0.1" });
-    return { url, errors, calls, close: () => app.close() };
-  }],
-  ["fetch", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const handler = createFetchHandler(withErrors, async (webhook) => {
-      calls.push(webhook);
-      await act(behaviour());
-      return Response.json({});
-    });
-    const server = await listen(fetchListener((request) => handler(request)));
-    return { url: server.url, errors, calls, close: () => server.close() };
-  }],
-  ["Next App Router", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const handler = withWebhook(withErrors, async (webhook) => {
-      calls.push(webhook);
-      await act(behaviour());
-      return Response.json({});
-    });
-    const server = await listen(fetchListener((request) => handler(request)));
-    return { url: server.url, errors, calls, close: () => server.close() };
-  }],
-  ["Next Pages Router", async (options, behaviour) => {
-    const { errors, calls, options: withErrors } = collector(options);
-    const handler = withPagesWebhook(withErrors, async (webhook, _req, res) => {
-      calls.push(webhook);
-      await act(behaviour());
-      res.writeHead(200).end("{}");
-    });
-    const server = await listen((req, res) => void handler(req, res));
-    return { url: server.url, errors, calls, close: () => server.close() };
-  }],
+  [
+    "node:http",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const handler = createNodeWebhookHandler(withErrors, async (webhook, _req, res) => {
+        calls.push(webhook);
+        await act(behaviour());
+        res.writeHead(200).end("{}");
+      });
+      // As node:http users write it: the listener's promise is dropped.
+      const server = await listen((req, res) => void handler(req, res));
+      return { url: server.url, errors, calls, close: () => server.close() };
+    },
+  ],
+  [
+    "Express",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const app = express();
+      app.post("/", webhookMiddleware(withErrors), async (req, res) => {
+        if (req.webhook !== undefined) calls.push(req.webhook);
+        await act(behaviour());
+        res.json({});
+      });
+      const server = await listen(app);
+      return { url: server.url, errors, calls, close: () => server.close() };
+    },
+  ],
+  [
+    "Fastify",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const app = Fastify();
+      await app.register(webhookPlugin, withErrors);
+      app.post("/", { config: { webhook: true } }, async (request) => {
+        if (request.webhook !== undefined) calls.push(request.webhook);
+        await act(behaviour());
+        return {};
+      });
+      const url = await app.listen({ port: 0, host: "127.0.0.1" });
+      return { url, errors, calls, close: () => app.close() };
+    },
+  ],
+  [
+    "fetch",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const handler = createFetchHandler(withErrors, async (webhook) => {
+        calls.push(webhook);
+        await act(behaviour());
+        return Response.json({});
+      });
+      const server = await listen(fetchListener((request) => handler(request)));
+      return { url: server.url, errors, calls, close: () => server.close() };
+    },
+  ],
+  [
+    "Next App Router",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const handler = withWebhook(withErrors, async (webhook) => {
+        calls.push(webhook);
+        await act(behaviour());
+        return Response.json({});
+      });
+      const server = await listen(fetchListener((request) => handler(request)));
+      return { url: server.url, errors, calls, close: () => server.close() };
+    },
+  ],
+  [
+    "Next Pages Router",
+    async (options, behaviour) => {
+      const { errors, calls, options: withErrors } = collector(options);
+      const handler = withPagesWebhook(withErrors, async (webhook, _req, res) => {
+        calls.push(webhook);
+        await act(behaviour());
+        res.writeHead(200).end("{}");
+      });
+      const server = await listen((req, res) => void handler(req, res));
+      return { url: server.url, errors, calls, close: () => server.close() };
+    },
+  ],
 ];
 
 const nodeAdapters = adapters.filter(([name]) => !["fetch", "Next App Router"].includes(name));
@@ -124,9 +142,11 @@ async function partialRequest(url: string, announced: number, sent: number) {
     answer += chunk.toString();
   });
   socket.on("error", () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once("close", () => {
-    resolve();
-  }));
+  const closed = new Promise<void>((resolve) =>
+    socket.once("close", () => {
+      resolve();
+    }),
+  );
   socket.write(
     `POST / HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n` +
       `X-Hub-Signature-256: ${hubHeaders["x-hub-signature-256"] ?? ""}\r\nContent-Length: ${announced}\r\n\r\n`,
@@ -159,29 +179,41 @@ describe.each(adapters)("%s under attack", (_name, start) => {
     expect(running.calls).toHaveLength(1);
   }, 15_000);
 
-  it.each(["throw", "reject"] as const)("answers 500 when the handler %ss, tells onError, and keeps serving", async (behaviour) => {
-    let next: Behaviour = behaviour;
-    running = await start({ secret }, () => next);
-    const answer = await post(running.url, hubHeaders);
-    expect(answer.status).toBe(500);
-    expect(JSON.stringify(answer.json ?? {})).not.toContain("database");
-    // Express hands a route's error to its own error handler, which the middleware never sees.
-    if (_name !== "Express") {
-      await until(() => running?.errors.length === 1);
-      expect(running.errors[0]).toMatchObject({ code: "ERR_HANDLER_FAILED", cause: expect.objectContaining({ message: "the database is down" }) as Error });
-    }
-    next = "ok";
-    expect((await post(running.url, hubHeaders)).status).toBe(200);
-  });
+  it.each(["throw", "reject"] as const)(
+    "answers 500 when the handler %ss, tells onError, and keeps serving",
+    async (behaviour) => {
+      let next: Behaviour = behaviour;
+      running = await start({ secret }, () => next);
+      const answer = await post(running.url, hubHeaders);
+      expect(answer.status).toBe(500);
+      expect(JSON.stringify(answer.json ?? {})).not.toContain("database");
+      // Express hands a route's error to its own error handler, which the middleware never sees.
+      if (_name !== "Express") {
+        await until(() => running?.errors.length === 1);
+        expect(running.errors[0]).toMatchObject({
+          code: "ERR_HANDLER_FAILED",
+          cause: expect.objectContaining({ message: "the database is down" }) as Error,
+        });
+      }
+      next = "ok";
+      expect((await post(running.url, hubHeaders)).status).toBe(200);
+    },
+  );
 
   it("cannot be replayed around: stripped of its Standard Webhooks headers, or under another webhook-id, a request is a duplicate", async () => {
     running = await start({ secret, replayStore: createMemoryReplayStore() }, () => "ok");
     const captured = await signedHeaders("captured");
     expect((await post(running.url, captured)).status).toBe(200);
-    const hubOnly = { "content-type": "application/json", "x-hub-signature-256": captured["x-hub-signature-256"] ?? "" };
+    const hubOnly = {
+      "content-type": "application/json",
+      "x-hub-signature-256": captured["x-hub-signature-256"] ?? "",
+    };
     for (let replay = 0; replay < 5; replay++) {
       expect(await post(running.url, hubOnly)).toEqual({ status: 200, json: { duplicate: true } });
-      expect(await post(running.url, { ...hubOnly, "webhook-id": `forged-${replay}` })).toEqual({ status: 200, json: { duplicate: true } });
+      expect(await post(running.url, { ...hubOnly, "webhook-id": `forged-${replay}` })).toEqual({
+        status: 200,
+        json: { duplicate: true },
+      });
       expect(await post(running.url, captured)).toEqual({ status: 200, json: { duplicate: true } });
     }
     expect(running.calls).toHaveLength(1);
@@ -203,7 +235,12 @@ describe.each(adapters)("%s under attack", (_name, start) => {
     running = await start({ secret, replayStore: createMemoryReplayStore(), claimLeaseSeconds: 1 }, () => next);
     const headers = await signedHeaders("stuck");
     const stuck = new AbortController();
-    const first = fetch(running.url, { method: "POST", headers, body: new Uint8Array(body), signal: stuck.signal }).catch(() => undefined);
+    const first = fetch(running.url, {
+      method: "POST",
+      headers,
+      body: new Uint8Array(body),
+      signal: stuck.signal,
+    }).catch(() => undefined);
     await until(() => running?.calls.length === 1);
     next = "ok";
     // The handler is still running (the receiver may be dying): the retry must not be counted delivered.

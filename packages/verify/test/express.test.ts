@@ -37,20 +37,31 @@ describe.each([
   it("answers 401 with a problem body for a wrong secret, and reports it to onError", async () => {
     const refused: WebhookVerificationError[] = [];
     const url = await start((app) =>
-      app.post("/webhook", webhookMiddleware({ secret: "wrong", onError: (error) => refused.push(error) }), (_req, res) => {
-        res.end("handled");
-      }),
+      app.post(
+        "/webhook",
+        webhookMiddleware({ secret: "wrong", onError: (error) => refused.push(error) }),
+        (_req, res) => {
+          res.end("handled");
+        },
+      ),
     );
     const answer = await post(url, hubHeaders);
     expect(answer).toEqual({
       status: 401,
-      json: { type: "urn:webhook-verify:signature-mismatch", title: "Invalid webhook signature", status: 401, code: "ERR_SIGNATURE_MISMATCH" },
+      json: {
+        type: "urn:webhook-verify:signature-mismatch",
+        title: "Invalid webhook signature",
+        status: 401,
+        code: "ERR_SIGNATURE_MISMATCH",
+      },
     });
     expect(refused.map((error) => error.code)).toEqual(["ERR_SIGNATURE_MISMATCH"]);
   });
 
   it("answers 400 for an invalid payload and 413 past maxBodyBytes", async () => {
-    const url = await start((app) => app.post("/webhook", webhookMiddleware({ secret, maxBodyBytes: 1000 }), (_req, res) => res.end()));
+    const url = await start((app) =>
+      app.post("/webhook", webhookMiddleware({ secret, maxBodyBytes: 1000 }), (_req, res) => res.end()),
+    );
     expect((await post(url, hubHeaders, body.toString().replace("hostname", "hostnam"))).status).toBe(401);
     expect((await post(url, hubHeaders, "x".repeat(2000))).status).toBe(413);
   });
@@ -68,9 +79,16 @@ describe.each([
     const url = await start((app) => {
       app.use(express.json());
       app.post("/webhook", webhookMiddleware({ secret }), (_req, res) => res.end());
-      app.use((error: Error & { code?: string }, _req: unknown, res: { status(n: number): { json(v: unknown): void } }, _next: unknown) => {
-        res.status(500).json({ code: error.code, message: error.message });
-      });
+      app.use(
+        (
+          error: Error & { code?: string },
+          _req: unknown,
+          res: { status(n: number): { json(v: unknown): void } },
+          _next: unknown,
+        ) => {
+          res.status(500).json({ code: error.code, message: error.message });
+        },
+      );
     });
     const answer = await post(url, hubHeaders);
     expect(answer.status).toBe(500);

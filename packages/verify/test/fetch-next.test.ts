@@ -49,7 +49,11 @@ describe.each([
   it("answers 500 for a body that was already read, and tells onError it is misuse", async () => {
     const errors: string[] = [];
     const handler = wrap({ secret, onError: (error) => errors.push(error.code) }, () => new Response(null));
-    const request = new Request("http://127.0.0.1/", { method: "POST", headers: hubHeaders, body: new Uint8Array(body) });
+    const request = new Request("http://127.0.0.1/", {
+      method: "POST",
+      headers: hubHeaders,
+      body: new Uint8Array(body),
+    });
     await request.text();
     expect((await handler(request)).status).toBe(500);
     expect(errors).toEqual(["ERR_BODY_ALREADY_PARSED"]);
@@ -69,8 +73,13 @@ describe.each([
 
   it("checks its options on the first request, not at import: a missing secret answers 500", async () => {
     const errors: string[] = [];
-    const handler = wrap({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string, onError: (error) => errors.push(error.code) }, () => new Response(null));
-    const response = await handler(new Request("http://127.0.0.1/", { method: "POST", headers: hubHeaders, body: new Uint8Array(body) }));
+    const handler = wrap(
+      { secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string, onError: (error) => errors.push(error.code) },
+      () => new Response(null),
+    );
+    const response = await handler(
+      new Request("http://127.0.0.1/", { method: "POST", headers: hubHeaders, body: new Uint8Array(body) }),
+    );
     expect(response.status).toBe(500);
     expect(errors).toEqual(["ERR_WEBHOOK_CONFIG"]);
   });
@@ -79,7 +88,9 @@ describe.each([
 describe("withPagesWebhook (Pages Router)", () => {
   it("verifies a request whose body parser is off", async () => {
     const handler = withPagesWebhook({ secret }, (webhook, _req, res) => {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ events: webhook.payload.events.length }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ events: webhook.payload.events.length }));
     });
     server = await listen((req, res) => void handler(req, res));
     expect(await post(server.url, hubHeaders)).toEqual({ status: 200, json: { events: 2 } });
@@ -98,8 +109,12 @@ describe("withPagesWebhook (Pages Router)", () => {
   });
 
   it("does not throw at import when the secret is not set (next build in CI)", () => {
-    expect(() => withPagesWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => undefined)).not.toThrow();
-    expect(() => withWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => new Response(null))).not.toThrow();
+    expect(() =>
+      withPagesWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => undefined),
+    ).not.toThrow();
+    expect(() =>
+      withWebhook({ secret: process.env.UNSET_WEBHOOK_SECRET as unknown as string }, () => new Response(null)),
+    ).not.toThrow();
   });
 });
 
@@ -111,6 +126,9 @@ describe("createNodeWebhookHandler", () => {
     server = await listen((req, res) => void handler(req, res));
     const ok = await fetch(server.url, { method: "POST", headers: hubHeaders, body: new Uint8Array(body) });
     expect(await ok.text()).toBe("2");
-    expect(await post(server.url, { "content-type": "application/json" })).toMatchObject({ status: 401, json: { code: "ERR_MISSING_SIGNATURE" } });
+    expect(await post(server.url, { "content-type": "application/json" })).toMatchObject({
+      status: 401,
+      json: { code: "ERR_MISSING_SIGNATURE" },
+    });
   });
 });

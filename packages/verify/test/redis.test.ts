@@ -62,7 +62,12 @@ describe.skipIf(skip)("createRedisReplayStore with a real Redis", () => {
     await waitFor(async () => (await ioredis.get("t1:id:batch-shared")) === "c");
     expect(await post(second, headers)).toEqual({ status: 200, json: { duplicate: true } });
     // Stripped of its Standard Webhooks headers, it is still known, by its digest.
-    expect(await post(second, { "content-type": "application/json", "x-hub-signature-256": headers["x-hub-signature-256"] ?? "" })).toEqual({
+    expect(
+      await post(second, {
+        "content-type": "application/json",
+        "x-hub-signature-256": headers["x-hub-signature-256"] ?? "",
+      }),
+    ).toEqual({
       status: 200,
       json: { duplicate: true },
     });
@@ -82,7 +87,10 @@ describe.skipIf(skip)("createRedisReplayStore with a real Redis", () => {
     await store.release(["x", "y"], claim.token);
     const retry = await store.claim(["x", "y"], 600);
     expect(retry.state).toBe("claimed");
-    await store.commit([{ key: "x", ttlSeconds: 600 }, { key: "y", ttlSeconds: 600 }]);
+    await store.commit([
+      { key: "x", ttlSeconds: 600 },
+      { key: "y", ttlSeconds: 600 },
+    ]);
     expect(await store.claim(["y", "z"], 1)).toEqual({ state: "committed" });
     // A claim whose caller gave up ends with its lease: it never outlives it.
     await store.claim(["lease"], 1);
@@ -91,14 +99,18 @@ describe.skipIf(skip)("createRedisReplayStore with a real Redis", () => {
 
   it("answers 503 while Redis is down, then accepts the retry once, and only once", async () => {
     const errors: unknown[] = [];
-    const url = await receiver(0, createRedisReplayStore(ioredis, { prefix: "t3:", timeoutMs: 300, onError: (error) => errors.push(error) }));
+    const url = await receiver(
+      0,
+      createRedisReplayStore(ioredis, { prefix: "t3:", timeoutMs: 300, onError: (error) => errors.push(error) }),
+    );
     accepted[0] = [];
     await redis.stop();
     const headers = await signedHeaders("batch-during-outage");
     expect(await post(url, headers)).toMatchObject({ status: 503, json: { code: "ERR_REPLAY_STORE_UNAVAILABLE" } });
     expect(errors.length).toBeGreaterThan(0);
     await redis.start();
-    for (let tries = 0; ioredis.status !== "ready" && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let tries = 0; ioredis.status !== "ready" && tries < 50; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const retry = await signedHeaders("batch-during-outage");
     expect((await post(url, retry)).status).toBe(204);
     expect((await post(url, retry)).status).toBe(200);
@@ -107,9 +119,17 @@ describe.skipIf(skip)("createRedisReplayStore with a real Redis", () => {
 
   it("fails open when asked, and still reports", async () => {
     const errors: unknown[] = [];
-    const unreachable = new Redis("redis://127.0.0.1:1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const unreachable = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     unreachable.on("error", () => undefined);
-    const store = createRedisReplayStore(unreachable, { failOpen: true, timeoutMs: 200, onError: (error) => errors.push(error) });
+    const store = createRedisReplayStore(unreachable, {
+      failOpen: true,
+      timeoutMs: 200,
+      onError: (error) => errors.push(error),
+    });
     expect(await store.claim(["y"], 10)).toMatchObject({ state: "claimed" });
     expect(errors).toHaveLength(1);
     unreachable.disconnect();

@@ -15,12 +15,15 @@ describe.each([
     expect(await api.signPayload({ secret, body })).toBe(signature);
   });
 
-  it.each(signatureVectors)("accepts the vector's body as Uint8Array, ArrayBuffer and string ($name)", async ({ secret, body, signature }) => {
-    const arrayBuffer = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    expect(await api.verifySignature({ secret, body: new Uint8Array(body), signature })).toBe(true);
-    expect(await api.verifySignature({ secret, body: arrayBuffer, signature })).toBe(true);
-    expect(await api.verifySignature({ secret, body: body.toString("utf8"), signature })).toBe(true);
-  });
+  it.each(signatureVectors)(
+    "accepts the vector's body as Uint8Array, ArrayBuffer and string ($name)",
+    async ({ secret, body, signature }) => {
+      const arrayBuffer = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+      expect(await api.verifySignature({ secret, body: new Uint8Array(body), signature })).toBe(true);
+      expect(await api.verifySignature({ secret, body: arrayBuffer, signature })).toBe(true);
+      expect(await api.verifySignature({ secret, body: body.toString("utf8"), signature })).toBe(true);
+    },
+  );
 
   it("hashes the raw bytes, so a BOM or invalid UTF-8 is not normalised away", async () => {
     const body = Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0xff, 0x7d]);
@@ -74,10 +77,12 @@ describe.each([
   });
 
   it("never puts the secret or a digest in an error message", async () => {
-    const error = await api.verifyWebhook({ secret: "top-secret", body: "{}", headers: { "x-hub-signature-256": vector.signature } }).then(
-      () => new Error("accepted"),
-      (caught: unknown) => caught as Error,
-    );
+    const error = await api
+      .verifyWebhook({ secret: "top-secret", body: "{}", headers: { "x-hub-signature-256": vector.signature } })
+      .then(
+        () => new Error("accepted"),
+        (caught: unknown) => caught as Error,
+      );
     expect(error).toMatchObject({ code: "ERR_SIGNATURE_MISMATCH" });
     expect(error.message).not.toContain("top-secret");
     expect(error.message).not.toContain(hex);
@@ -103,7 +108,9 @@ describe.each([
           const digest = Buffer.from(signature.slice(7), "hex");
           const digestBit = bitSeed % 256;
           digest[digestBit >> 3] = (digest[digestBit >> 3] ?? 0) ^ (1 << (digestBit & 7));
-          expect(await api.verifySignature({ secret, body, signature: `sha256=${digest.toString("hex")}` })).toBe(false);
+          expect(await api.verifySignature({ secret, body, signature: `sha256=${digest.toString("hex")}` })).toBe(
+            false,
+          );
 
           const secretBytes = Buffer.from(secret, "utf8");
           const secretBit = bitSeed % (secretBytes.length * 8);

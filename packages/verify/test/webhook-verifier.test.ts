@@ -19,17 +19,27 @@ describe.each([
   ["node:crypto", nodeApi],
   ["Web Crypto", webApi],
 ])("verifyWebhook with %s", (_name, api) => {
-  async function standardHeaders(options: { id?: string; timestamp?: number; key?: string; payload?: Uint8Array } = {}) {
+  async function standardHeaders(
+    options: { id?: string; timestamp?: number; key?: string; payload?: Uint8Array } = {},
+  ) {
     const id = options.id ?? "batch-1";
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const signature = await api.signStandardWebhook({ secret: options.key ?? secret, id, timestamp, body: options.payload ?? body });
+    const signature = await api.signStandardWebhook({
+      secret: options.key ?? secret,
+      id,
+      timestamp,
+      body: options.payload ?? body,
+    });
     return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature };
   }
 
   function codeOf(promise: Promise<unknown>) {
     return promise.then(
       () => "accepted",
-      (error: unknown) => (error instanceof nodeApi.WebhookVerificationError || error instanceof webApi.WebhookVerificationError ? error.code : String(error)),
+      (error: unknown) =>
+        error instanceof nodeApi.WebhookVerificationError || error instanceof webApi.WebhookVerificationError
+          ? error.code
+          : String(error),
     );
   }
 
@@ -41,8 +51,12 @@ describe.each([
   });
 
   it("reads headers from a Fetch Headers object and from mixed-case records", async () => {
-    await expect(api.verifyWebhook({ secret, body, headers: new Headers(hubHeaders) })).resolves.toMatchObject({ scheme: "hub" });
-    await expect(api.verifyWebhook({ secret, body, headers: { "X-Hub-Signature-256": hubVector.signature } })).resolves.toMatchObject({
+    await expect(api.verifyWebhook({ secret, body, headers: new Headers(hubHeaders) })).resolves.toMatchObject({
+      scheme: "hub",
+    });
+    await expect(
+      api.verifyWebhook({ secret, body, headers: { "X-Hub-Signature-256": hubVector.signature } }),
+    ).resolves.toMatchObject({
       scheme: "hub",
     });
   });
@@ -50,7 +64,11 @@ describe.each([
   it.each([
     ["no signature header", {}, "ERR_MISSING_SIGNATURE"],
     ["a malformed signature", { "x-hub-signature-256": "sha256=abc" }, "ERR_MALFORMED_SIGNATURE"],
-    ["two signature headers", { "x-hub-signature-256": [hubVector.signature, hubVector.signature] }, "ERR_MALFORMED_SIGNATURE"],
+    [
+      "two signature headers",
+      { "x-hub-signature-256": [hubVector.signature, hubVector.signature] },
+      "ERR_MALFORMED_SIGNATURE",
+    ],
     ["another secret's signature", { "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, "ERR_SIGNATURE_MISMATCH"],
   ])("refuses %s", async (_case, headers, code) => {
     expect(await codeOf(api.verifyWebhook({ secret, body, headers }))).toBe(code);
@@ -58,19 +76,25 @@ describe.each([
 
   it("refuses a tampered body with ERR_SIGNATURE_MISMATCH", async () => {
     const tampered = Buffer.from(body.toString("utf8").replace("ABCD", "ABCE"));
-    expect(await codeOf(api.verifyWebhook({ secret, body: tampered, headers: hubHeaders }))).toBe("ERR_SIGNATURE_MISMATCH");
+    expect(await codeOf(api.verifyWebhook({ secret, body: tampered, headers: hubHeaders }))).toBe(
+      "ERR_SIGNATURE_MISMATCH",
+    );
   });
 
   it("refuses a correctly signed body that is not a valid payload", async () => {
     for (const bad of ["not json", '{"meta":{},"events":[{"kind":"feature"}]}']) {
       const signature = await api.signPayload({ secret, body: bad });
-      const error = await api.verifyWebhook({ secret, body: bad, headers: { "x-hub-signature-256": signature } }).catch((e: unknown) => e);
+      const error = await api
+        .verifyWebhook({ secret, body: bad, headers: { "x-hub-signature-256": signature } })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "ERR_INVALID_PAYLOAD" });
     }
   });
 
   it("refuses a body over maxBodyBytes before hashing it", async () => {
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers: hubHeaders, maxBodyBytes: 10 }))).toBe("ERR_BODY_TOO_LARGE");
+    expect(await codeOf(api.verifyWebhook({ secret, body, headers: hubHeaders, maxBodyBytes: 10 }))).toBe(
+      "ERR_BODY_TOO_LARGE",
+    );
   });
 
   it("checks Standard Webhooks headers when present, and tells the scheme", async () => {
@@ -82,9 +106,13 @@ describe.each([
   it("refuses a timestamp outside the tolerance, either way", async () => {
     const now = Math.floor(Date.now() / 1000);
     for (const timestamp of [now - 301, now + 301]) {
-      expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders({ timestamp }) }))).toBe("ERR_TIMESTAMP_OUT_OF_RANGE");
+      expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders({ timestamp }) }))).toBe(
+        "ERR_TIMESTAMP_OUT_OF_RANGE",
+      );
     }
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders({ timestamp: now - 299 }) }))).toBe("accepted");
+    expect(
+      await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders({ timestamp: now - 299 }) })),
+    ).toBe("accepted");
     const old = await standardHeaders({ timestamp: now - 3000 });
     expect(await codeOf(api.verifyWebhook({ secret, body, headers: old, toleranceSeconds: 3600 }))).toBe("accepted");
   });
@@ -106,14 +134,19 @@ describe.each([
 
   it("accepts one good signature among several, and skips other versions and malformed entries", async () => {
     const headers = await standardHeaders();
-    headers["webhook-signature"] = `v1a,ignored v1,short v1,${Buffer.alloc(32).toString("base64")} ${headers["webhook-signature"]}`;
+    headers["webhook-signature"] =
+      `v1a,ignored v1,short v1,${Buffer.alloc(32).toString("base64")} ${headers["webhook-signature"]}`;
     expect(await codeOf(api.verifyWebhook({ secret, body, headers }))).toBe("accepted");
   });
 
   it("honours scheme: hub ignores standard headers, standard requires them", async () => {
     const standard = await standardHeaders();
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers: standard, scheme: "hub" }))).toBe("ERR_MISSING_SIGNATURE");
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers: hubHeaders, scheme: "standard" }))).toBe("ERR_MISSING_SIGNATURE");
+    expect(await codeOf(api.verifyWebhook({ secret, body, headers: standard, scheme: "hub" }))).toBe(
+      "ERR_MISSING_SIGNATURE",
+    );
+    expect(await codeOf(api.verifyWebhook({ secret, body, headers: hubHeaders, scheme: "standard" }))).toBe(
+      "ERR_MISSING_SIGNATURE",
+    );
   });
 
   it("claims, then commits: a duplicate once committed, in progress while claimed, processed again once released", async () => {
@@ -137,7 +170,11 @@ describe.each([
     const verified = await api.verifyWebhook({ secret, body, headers: signedBoth, replayStore });
     expect(verified.digest).toBe(hubVector.signature.slice("sha256=".length));
     await verified.commit();
-    for (const replay of [hubHeaders, { ...hubHeaders, "webhook-id": "another" }, { ...hubHeaders, "webhook-id": "original" }]) {
+    for (const replay of [
+      hubHeaders,
+      { ...hubHeaders, "webhook-id": "another" },
+      { ...hubHeaders, "webhook-id": "original" },
+    ]) {
       expect(await codeOf(api.verifyWebhook({ secret, body, headers: replay, replayStore }))).toBe("ERR_REPLAYED");
     }
   });
@@ -148,20 +185,37 @@ describe.each([
   });
 
   it("fails closed when the replay store throws", async () => {
-    const replayStore = { claim: () => Promise.reject(new Error("redis down")), commit: () => Promise.resolve(), release: () => Promise.resolve() };
-    expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders(), replayStore }))).toBe("ERR_REPLAY_STORE_UNAVAILABLE");
+    const replayStore = {
+      claim: () => Promise.reject(new Error("redis down")),
+      commit: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+    };
+    expect(await codeOf(api.verifyWebhook({ secret, body, headers: await standardHeaders(), replayStore }))).toBe(
+      "ERR_REPLAY_STORE_UNAVAILABLE",
+    );
   });
 
-  it.each([undefined, null, { meta: {}, events: [] }, 42])("refuses a body that is not raw bytes (%j) by name", async (notRaw) => {
-    expect(await codeOf(api.verifyWebhook({ secret, body: notRaw as never, headers: hubHeaders }))).toBe("ERR_BODY_NOT_RAW");
-    await expect(api.verifySignature({ secret, body: notRaw as never, signature: hubVector.signature })).rejects.toMatchObject({ code: "ERR_BODY_NOT_RAW" });
-  });
+  it.each([undefined, null, { meta: {}, events: [] }, 42])(
+    "refuses a body that is not raw bytes (%j) by name",
+    async (notRaw) => {
+      expect(await codeOf(api.verifyWebhook({ secret, body: notRaw as never, headers: hubHeaders }))).toBe(
+        "ERR_BODY_NOT_RAW",
+      );
+      await expect(
+        api.verifySignature({ secret, body: notRaw as never, signature: hubVector.signature }),
+      ).rejects.toMatchObject({ code: "ERR_BODY_NOT_RAW" });
+    },
+  );
 
   it("interoperates with the standardwebhooks package both ways, whsec_ secrets included", async () => {
     const theirs = new Webhook(whsecSecret);
     const timestamp = new Date();
     const theirSignature = theirs.sign("msg_1", timestamp, body.toString("utf8"));
-    const headers = { "webhook-id": "msg_1", "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)), "webhook-signature": theirSignature };
+    const headers = {
+      "webhook-id": "msg_1",
+      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+      "webhook-signature": theirSignature,
+    };
     expect(await codeOf(api.verifyWebhook({ secret: whsecSecret, body, headers }))).toBe("accepted");
 
     const ours = await standardHeaders({ id: "msg_2", key: whsecSecret });
@@ -191,7 +245,10 @@ describe("createMemoryReplayStore", () => {
     now = 10_001;
     const again = await store.claim(["a", "b"], 10);
     expect(again).toMatchObject({ state: "claimed" });
-    await store.commit([{ key: "a", ttlSeconds: 100 }, { key: "b", ttlSeconds: 5 }]);
+    await store.commit([
+      { key: "a", ttlSeconds: 100 },
+      { key: "b", ttlSeconds: 5 },
+    ]);
     expect(await store.claim(["b"], 10)).toEqual({ state: "committed" });
     now += 6_000;
     expect(await store.claim(["a", "c"], 10)).toEqual({ state: "committed" });
@@ -214,7 +271,10 @@ describe("createMemoryReplayStore", () => {
   it("evicts only expired keys, and refuses a new request when every key is live (never reopening a window)", async () => {
     let now = 0;
     const store = nodeApi.createMemoryReplayStore({ maxEntries: 2, now: () => now });
-    await store.commit([{ key: "a", ttlSeconds: 300 }, { key: "b", ttlSeconds: 10 }]);
+    await store.commit([
+      { key: "a", ttlSeconds: 300 },
+      { key: "b", ttlSeconds: 10 },
+    ]);
     await expect(store.claim(["c"], 10)).rejects.toThrow(/maxEntries/);
     expect(await store.claim(["a"], 10)).toEqual({ state: "committed" });
     now = 10_001;

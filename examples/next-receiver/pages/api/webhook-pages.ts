@@ -16,7 +16,9 @@ const post = withPagesWebhook(
   },
   (webhook, _req, response) => {
     recordBatch("pages", webhook.payload.events);
-    response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ received: webhook.payload.events.length }));
+    response
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ received: webhook.payload.events.length }));
   },
 );
 

@@ -11,5 +11,10 @@ export function featureEvent(index: number): FeatureEvent {
 }
 
 export function trackingEvent(index: number): TrackingEvent {
-  return createTrackingEvent({ userKey: `user-${index}`, key: "checkout", creationDate: 1_767_225_600 + index, trackingEventDetails: { amount: index } });
+  return createTrackingEvent({
+    userKey: `user-${index}`,
+    key: "checkout",
+    creationDate: 1_767_225_600 + index,
+    trackingEventDetails: { amount: index },
+  });
 }

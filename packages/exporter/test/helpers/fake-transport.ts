@@ -11,7 +11,9 @@ export interface SentRequest {
  * A transport that answers from a script, in memory: `answer(request, index)` returns the status, or
  * "network" for no answer. Records every request with the user keys of its events.
  */
-export function fakeTransport(answer: (request: SentRequest, index: number) => number | "network" | { status: number; retryAfter: string }): Transport & { requests: SentRequest[] } {
+export function fakeTransport(
+  answer: (request: SentRequest, index: number) => number | "network" | { status: number; retryAfter: string },
+): Transport & { requests: SentRequest[] } {
   const requests: SentRequest[] = [];
   return {
     requests,
@@ -19,7 +21,9 @@ export function fakeTransport(answer: (request: SentRequest, index: number) => n
       const request = {
         body: Buffer.from(body),
         headers,
-        events: (JSON.parse(Buffer.from(body).toString("utf8")) as { events: { userKey: string }[] }).events.map((event) => event.userKey),
+        events: (JSON.parse(Buffer.from(body).toString("utf8")) as { events: { userKey: string }[] }).events.map(
+          (event) => event.userKey,
+        ),
       };
       requests.push(request);
       const scripted = answer(request, requests.length - 1);

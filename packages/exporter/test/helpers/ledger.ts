@@ -40,7 +40,10 @@ export interface RecordedDrop {
 }
 
 /** An `onDrop` that records every call. */
-export function recordDrops(): { drops: RecordedDrop[]; onDrop: (count: number, reason: DropReason, details: DropDetails) => void } {
+export function recordDrops(): {
+  drops: RecordedDrop[];
+  onDrop: (count: number, reason: DropReason, details: DropDetails) => void;
+} {
   const drops: RecordedDrop[] = [];
   return { drops, onDrop: (count, reason, details) => drops.push({ count, reason, details }) };
 }
@@ -50,7 +53,12 @@ export function recordDrops(): { drops: RecordedDrop[]; onDrop: (count: number, 
  * no event is both. A dropped batch is known by its id: its events are read from an earlier attempt the
  * receiver saw, or from its dead-letter file; drops without a batch (open events) are counted.
  */
-export function expectLedger(input: { added: readonly string[]; receiver: Receiver; drops: readonly RecordedDrop[]; exporter: WebhookExporter }): void {
+export function expectLedger(input: {
+  added: readonly string[];
+  receiver: Receiver;
+  drops: readonly RecordedDrop[];
+  exporter: WebhookExporter;
+}): void {
   const delivered = deliveredOnce(input.receiver);
   expect(new Set(delivered).size, "an event was delivered twice").toBe(delivered.length);
   const bodiesById = new Map<string, Buffer>();
@@ -58,9 +66,12 @@ export function expectLedger(input: { added: readonly string[]; receiver: Receiv
   const droppedKeys: string[] = [];
   let droppedUnknown = 0;
   for (const drop of input.drops) {
-    const body = drop.details.deadLetterFile === undefined
-      ? drop.details.batchId === undefined ? undefined : bodiesById.get(drop.details.batchId)
-      : readFileSync(drop.details.deadLetterFile).subarray(readFileSync(drop.details.deadLetterFile).indexOf(10) + 1);
+    const body =
+      drop.details.deadLetterFile === undefined
+        ? drop.details.batchId === undefined
+          ? undefined
+          : bodiesById.get(drop.details.batchId)
+        : readFileSync(drop.details.deadLetterFile).subarray(readFileSync(drop.details.deadLetterFile).indexOf(10) + 1);
     if (body === undefined) droppedUnknown += drop.count;
     else {
       const keys = userKeysOf(body);
@@ -69,11 +80,20 @@ export function expectLedger(input: { added: readonly string[]; receiver: Receiv
     }
   }
   const deliveredSet = new Set(delivered);
-  expect(droppedKeys.filter((key) => deliveredSet.has(key)), "events both delivered and reported dropped").toEqual([]);
+  expect(
+    droppedKeys.filter((key) => deliveredSet.has(key)),
+    "events both delivered and reported dropped",
+  ).toEqual([]);
   const added = new Set(input.added);
-  expect([...delivered, ...droppedKeys].filter((key) => !added.has(key)), "events never added").toEqual([]);
+  expect(
+    [...delivered, ...droppedKeys].filter((key) => !added.has(key)),
+    "events never added",
+  ).toEqual([]);
   const stats = input.exporter.stats();
   expect(stats.dropped).toBe(droppedKeys.length + droppedUnknown);
-  expect(delivered.length + droppedKeys.length + droppedUnknown + stats.pending, "added = delivered + dropped + pending").toBe(input.added.length);
+  expect(
+    delivered.length + droppedKeys.length + droppedUnknown + stats.pending,
+    "added = delivered + dropped + pending",
+  ).toBe(input.added.length);
   expect(stats.added).toBe(input.added.length);
 }

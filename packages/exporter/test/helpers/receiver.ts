@@ -37,7 +37,12 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
+      const request = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       requests.push(request);
       for (const wake of waiters.splice(0)) wake();
       void responder(request, requests.length - 1, res);
@@ -55,7 +60,10 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/webhook`,
     requests,
-    events: () => requests.flatMap((request) => (JSON.parse(request.body.toString("utf8")) as { events: { userKey: string }[] }).events),
+    events: () =>
+      requests.flatMap(
+        (request) => (JSON.parse(request.body.toString("utf8")) as { events: { userKey: string }[] }).events,
+      ),
     respond(next) {
       responder = next;
     },

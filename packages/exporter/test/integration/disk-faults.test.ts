@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookExporter, type WebhookExporter, type WebhookExporterError, type WebhookExporterOptions } from "../../src/index.js";
+import {
+  createWebhookExporter,
+  type WebhookExporter,
+  type WebhookExporterError,
+  type WebhookExporterOptions,
+} from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { expectLedger, recordDrops } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
@@ -10,7 +15,8 @@ import { waitUntil } from "../helpers/wait.js";
 
 const mountable = canMountTmpfs();
 if (!mountable) {
-  if (process.env.CI !== undefined) throw new Error("CI runs as root on Linux: the disk-fault tests must be able to mount a tmpfs");
+  if (process.env.CI !== undefined)
+    throw new Error("CI runs as root on Linux: the disk-fault tests must be able to mount a tmpfs");
   console.warn("disk-fault tests skipped: mounting a tmpfs needs root on Linux");
 }
 
@@ -34,7 +40,13 @@ afterEach(async () => {
 
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
   const exporter = createWebhookExporter({
-    endpointUrl: receiver.url, flushInterval: 100, retryBaseDelayMs: 10, maxEventInMemory: 100, maxBufferedEvents: 500, spool: { dir: spoolDir }, ...options,
+    endpointUrl: receiver.url,
+    flushInterval: 100,
+    retryBaseDelayMs: 10,
+    maxEventInMemory: 100,
+    maxBufferedEvents: 500,
+    spool: { dir: spoolDir },
+    ...options,
   });
   exporters.push(exporter);
   return exporter;
@@ -79,33 +91,47 @@ async function outageWithDiskFault(breakDisk: () => void, repairDisk: () => void
 describe.skipIf(!mountable)("the exporter on a faulty disk (a real tmpfs)", () => {
   it("reports a full disk (ENOSPC), keeps what memory allows, and delivers once the endpoint is back", async () => {
     mkdirSync(spoolDir);
-    await outageWithDiskFault(() => {
-      disk.fill();
-    }, () => {
-      disk.free();
-    });
+    await outageWithDiskFault(
+      () => {
+        disk.fill();
+      },
+      () => {
+        disk.free();
+      },
+    );
   }, 20_000);
 
   it("reports a read-only disk (EROFS) and delivers once the endpoint is back", async () => {
     mkdirSync(spoolDir);
-    await outageWithDiskFault(() => {
-      disk.readOnly();
-    }, () => {
-      disk.writable();
-    });
+    await outageWithDiskFault(
+      () => {
+        disk.readOnly();
+      },
+      () => {
+        disk.writable();
+      },
+    );
   }, 20_000);
 
   it("reports a spool directory deleted under it and delivers once the endpoint is back", async () => {
     mkdirSync(spoolDir);
-    await outageWithDiskFault(() => {
-      rmSync(spoolDir, { recursive: true, force: true });
-    }, () => undefined);
+    await outageWithDiskFault(
+      () => {
+        rmSync(spoolDir, { recursive: true, force: true });
+      },
+      () => undefined,
+    );
   }, 20_000);
 
   it("fails to start on a full disk without leaving a lock behind, and starts once there is room", () => {
     mkdirSync(spoolDir);
     disk.fill();
-    expect(() => exporterFor()).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_SPOOL", message: expect.stringContaining("disk full") as string }) as Error);
+    expect(() => exporterFor()).toThrow(
+      expect.objectContaining({
+        code: "ERR_WEBHOOK_SPOOL",
+        message: expect.stringContaining("disk full") as string,
+      }) as Error,
+    );
     expect(readdirSync(spoolDir)).toEqual([]);
     disk.free();
     const exporter = exporterFor();
@@ -116,7 +142,11 @@ describe.skipIf(!mountable)("the exporter on a faulty disk (a real tmpfs)", () =
 
   it("leaves no partial file behind when a write runs out of space", async () => {
     const errors: WebhookExporterError[] = [];
-    const exporter = exporterFor({ onError: (error) => errors.push(error), maxEventInMemory: 7000, maxBufferedEvents: 7000 });
+    const exporter = exporterFor({
+      onError: (error) => errors.push(error),
+      maxEventInMemory: 7000,
+      maxBufferedEvents: 7000,
+    });
     await receiver.stop();
     // One batch of about 1.3 MB: it cannot fit in 1 MiB, so its write fails part way.
     await addInTicks(exporter, 0, 7000);

@@ -3,7 +3,14 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { hostname } from "node:os";
 import { verifyWebhook } from "@org/webhook-verify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createWebhookExporter, DIAGNOSTICS_CHANNELS, type DropReason, type FlushInfo, type WebhookExporter, type WebhookExporterError } from "../../src/index.js";
+import {
+  createWebhookExporter,
+  DIAGNOSTICS_CHANNELS,
+  type DropReason,
+  type FlushInfo,
+  type WebhookExporter,
+  type WebhookExporterError,
+} from "../../src/index.js";
 import { featureEvent, trackingEvent } from "../helpers/events.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
@@ -20,25 +27,41 @@ afterEach(async () => {
 });
 
 function exporterFor(options: Partial<Parameters<typeof createWebhookExporter>[0]> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 1, ...options });
+  const exporter = createWebhookExporter({
+    endpointUrl: receiver.url,
+    flushInterval: 3_600_000,
+    retryBaseDelayMs: 1,
+    ...options,
+  });
   exporters.push(exporter);
   return exporter;
 }
 
 describe("createWebhookExporter against a real endpoint", () => {
   it("sends Go's exact bytes with every header, signed", async () => {
-    const exporter = exporterFor({ secret: "s3cret", meta: { env: "test" }, headers: { Authorization: "Bearer t", "X-Multi": ["a", "b"] } });
+    const exporter = exporterFor({
+      secret: "s3cret",
+      meta: { env: "test" },
+      headers: { Authorization: "Bearer t", "X-Multi": ["a", "b"] },
+    });
     const events = [featureEvent(1), featureEvent(2)];
     for (const event of events) exporter.add(event);
     expect(await exporter.flush()).toEqual({ sent: 2, failed: 0, pending: 0 });
 
     const [request] = receiver.requests;
     if (request === undefined) throw new Error("no request arrived");
-    const expectedMeta = JSON.stringify({ env: "test", hostname: hostname() }).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026");
-    expect(request.body.toString()).toBe(`{"meta":${expectedMeta},"events":[${events.map((event) => JSON.stringify(event)).join(",")}]}`);
+    const expectedMeta = JSON.stringify({ env: "test", hostname: hostname() })
+      .replaceAll("<", "\\u003c")
+      .replaceAll(">", "\\u003e")
+      .replaceAll("&", "\\u0026");
+    expect(request.body.toString()).toBe(
+      `{"meta":${expectedMeta},"events":[${events.map((event) => JSON.stringify(event)).join(",")}]}`,
+    );
     expect(request.method).toBe("POST");
     expect(request.headers["content-type"]).toBe("application/json");
-    expect(request.headers["x-hub-signature-256"]).toBe(`sha256=${createHmac("sha256", "s3cret").update(request.body).digest("hex")}`);
+    expect(request.headers["x-hub-signature-256"]).toBe(
+      `sha256=${createHmac("sha256", "s3cret").update(request.body).digest("hex")}`,
+    );
     expect(request.headers.authorization).toBe("Bearer t");
     expect(request.headers["x-multi"]).toBe("a, b");
     expect(request.headers["user-agent"]).toMatch(/^@org\/webhook-exporter\/\d+\.\d+\.\d+/);
@@ -94,11 +117,26 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(await exporter.flush()).toMatchObject({ sent: 0, failed: 5 });
     exporter.add(featureEvent(5));
     expect(await exporter.flush()).toEqual({ sent: 6, failed: 0, pending: 0 });
-    expect(receiver.events().slice(10).map((event) => event.userKey)).toEqual(["user-0", "user-1", "user-2", "user-3", "user-4", "user-5"]);
+    expect(
+      receiver
+        .events()
+        .slice(10)
+        .map((event) => event.userKey),
+    ).toEqual(["user-0", "user-1", "user-2", "user-3", "user-4", "user-5"]);
     const ids = receiver.requests.map((request) => request.headers["webhook-id"]);
     expect(new Set(ids.slice(0, 3)).size).toBe(1);
-    expect(errors.map((error) => [error.code, error.status, error.permanent])).toEqual([["ERR_WEBHOOK_SEND", 500, false], ["ERR_WEBHOOK_SEND", 500, false]]);
-    expect(exporter.stats()).toMatchObject({ added: 6, sent: 6, failedAttempts: 2, pending: 0, dropped: 0, batchesSent: 2 });
+    expect(errors.map((error) => [error.code, error.status, error.permanent])).toEqual([
+      ["ERR_WEBHOOK_SEND", 500, false],
+      ["ERR_WEBHOOK_SEND", 500, false],
+    ]);
+    expect(exporter.stats()).toMatchObject({
+      added: 6,
+      sent: 6,
+      failedAttempts: 2,
+      pending: 0,
+      dropped: 0,
+      batchesSent: 2,
+    });
   });
 
   it("does not follow a redirect, and reports it as permanent", async () => {
@@ -121,8 +159,12 @@ describe("createWebhookExporter against a real endpoint", () => {
     const exporter = exporterFor();
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     expect(await exporter.flush()).toEqual({ sent: 10, failed: 0, pending: 0 });
-    const delivered = receiver.requests.filter((request) => (JSON.parse(request.body.toString()) as { events: unknown[] }).events.length <= 3);
-    const keys = delivered.flatMap((request) => (JSON.parse(request.body.toString()) as { events: { userKey: string }[] }).events.map((event) => event.userKey));
+    const delivered = receiver.requests.filter(
+      (request) => (JSON.parse(request.body.toString()) as { events: unknown[] }).events.length <= 3,
+    );
+    const keys = delivered.flatMap((request) =>
+      (JSON.parse(request.body.toString()) as { events: { userKey: string }[] }).events.map((event) => event.userKey),
+    );
     expect(keys).toEqual(Array.from({ length: 10 }, (_, index) => `user-${index}`));
   });
 
@@ -179,7 +221,11 @@ describe("createWebhookExporter against a real endpoint", () => {
   it("does not let an endpoint that never answers hold close() past closeTimeout, and reports what was left", async () => {
     receiver.respond(() => undefined);
     const drops: [number, DropReason][] = [];
-    const exporter = exporterFor({ closeTimeout: 300, timeout: 60_000, onDrop: (count, reason) => drops.push([count, reason]) });
+    const exporter = exporterFor({
+      closeTimeout: 300,
+      timeout: 60_000,
+      onDrop: (count, reason) => drops.push([count, reason]),
+    });
     exporter.add(featureEvent(1));
     exporter.add(featureEvent(2));
     const started = performance.now();
@@ -203,11 +249,16 @@ describe("createWebhookExporter against a real endpoint", () => {
 
   it("reports an unreachable endpoint without a secret or credentials in the message", async () => {
     const errors: WebhookExporterError[] = [];
-    const exporter = exporterFor({ endpointUrl: "http://user:pa55word@127.0.0.1:1/hook?token=abc", secret: "top-secret", onError: (error) => errors.push(error) });
+    const exporter = exporterFor({
+      endpointUrl: "http://user:pa55word@127.0.0.1:1/hook?token=abc",
+      secret: "top-secret",
+      onError: (error) => errors.push(error),
+    });
     exporter.add(featureEvent(1));
     await exporter.flush();
     expect(errors[0]?.reason).toBe("network");
-    for (const secret of ["pa55word", "top-secret", "token=abc", "user:"]) expect(errors[0]?.message).not.toContain(secret);
+    for (const secret of ["pa55word", "top-secret", "token=abc", "user:"])
+      expect(errors[0]?.message).not.toContain(secret);
   });
 
   it("bounds memory while the endpoint is down: the oldest are dropped, counted, reported, warned about once", async () => {
@@ -216,8 +267,18 @@ describe("createWebhookExporter against a real endpoint", () => {
     });
     const drops: [number, DropReason][] = [];
     const warnings: string[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details: object, message?: string) => warnings.push(message ?? "") };
-    const exporter = exporterFor({ maxEventInMemory: 100, maxBufferedEvents: 300, onDrop: (count, reason) => drops.push([count, reason]), logger });
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_details: object, message?: string) => warnings.push(message ?? ""),
+    };
+    const exporter = exporterFor({
+      maxEventInMemory: 100,
+      maxBufferedEvents: 300,
+      onDrop: (count, reason) => drops.push([count, reason]),
+      logger,
+    });
     for (let round = 0; round < 10; round++) {
       for (let index = 0; index < 100; index++) exporter.add(featureEvent(round * 100 + index));
       await exporter.flush();
@@ -227,7 +288,9 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(drops.every(([, reason]) => reason === "buffer-full")).toBe(true);
     expect(dropped + exporter.stats().pending).toBe(1000);
     expect(exporter.stats().dropped).toBe(dropped);
-    expect(warnings.filter((message) => message.includes("maxBufferedEvents"))).toEqual([expect.stringContaining("fails") as string]);
+    expect(warnings.filter((message) => message.includes("maxBufferedEvents"))).toEqual([
+      expect.stringContaining("fails") as string,
+    ]);
   });
 
   it("counts in FlushResult.failed the events of the batch that failed, not every batch still waiting", async () => {
@@ -250,7 +313,12 @@ describe("createWebhookExporter against a real endpoint", () => {
 
   it("names the real cause when a burst outruns a healthy endpoint: events arrive faster than they are sent", async () => {
     const warnings: string[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details: object, message?: string) => warnings.push(message ?? "") };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_details: object, message?: string) => warnings.push(message ?? ""),
+    };
     const exporter = exporterFor({ maxEventInMemory: 100, maxBufferedEvents: 300, logger, secret: "s" });
     for (let index = 0; index < 1000; index++) exporter.add(featureEvent(index));
     await exporter.flush();
@@ -258,27 +326,40 @@ describe("createWebhookExporter against a real endpoint", () => {
     expect(exporter.stats().failedAttempts).toBe(0);
   });
 
-  it.each([true, false])("refuses an event of the other kind or with a bad field, validateEvents %s", (validateEvents) => {
-    const exporter = exporterFor({ validateEvents });
-    expect(() => {
-      exporter.add(trackingEvent(1));
-    }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT" }) as Error);
-    expect(() => {
-      exporter.add({ ...featureEvent(1), creationDate: Date.now() });
-    }).toThrow(/milliseconds/);
-    for (const value of [() => 1, Symbol("x"), undefined, 1n]) {
+  it.each([true, false])(
+    "refuses an event of the other kind or with a bad field, validateEvents %s",
+    (validateEvents) => {
+      const exporter = exporterFor({ validateEvents });
       expect(() => {
-        exporter.add({ ...featureEvent(1), value });
-      }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT", message: expect.stringContaining("/value") as string }) as Error);
-    }
-    expect(exporter.stats().added).toBe(0);
-  });
+        exporter.add(trackingEvent(1));
+      }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT" }) as Error);
+      expect(() => {
+        exporter.add({ ...featureEvent(1), creationDate: Date.now() });
+      }).toThrow(/milliseconds/);
+      for (const value of [() => 1, Symbol("x"), undefined, 1n]) {
+        expect(() => {
+          exporter.add({ ...featureEvent(1), value });
+        }).toThrow(
+          expect.objectContaining({
+            code: "ERR_WEBHOOK_EVENT",
+            message: expect.stringContaining("/value") as string,
+          }) as Error,
+        );
+      }
+      expect(exporter.stats().added).toBe(0);
+    },
+  );
 
   it("with validateEvents, refuses a value JSON cannot hold deep inside an event", () => {
     const exporter = exporterFor({ validateEvents: true });
     expect(() => {
       exporter.add({ ...featureEvent(1), value: { list: [1, { fn: () => 1 }] } });
-    }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT", message: expect.stringContaining("/value/list/1/fn") as string }) as Error);
+    }).toThrow(
+      expect.objectContaining({
+        code: "ERR_WEBHOOK_EVENT",
+        message: expect.stringContaining("/value/list/1/fn") as string,
+      }) as Error,
+    );
     expect(() => {
       exporter.add({ ...featureEvent(1), metadata: { big: 1n } });
     }).toThrow(/\/metadata\/big/);
@@ -292,7 +373,12 @@ describe("createWebhookExporter against a real endpoint", () => {
     const onWarning = (warning: Error & { code?: string }) => warnings.push(warning.code ?? "");
     process.on("warning", onWarning);
     const logged: string[] = [];
-    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_details: object, message?: string) => logged.push(message ?? "") };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (_details: object, message?: string) => logged.push(message ?? ""),
+    };
     try {
       const exporter = exporterFor({ secret, logger });
       exporter.add(featureEvent(1));

@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookExporter, type DropReason, type WebhookExporter, type WebhookExporterOptions } from "../../src/index.js";
+import {
+  createWebhookExporter,
+  type DropReason,
+  type WebhookExporter,
+  type WebhookExporterOptions,
+} from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
@@ -22,7 +27,13 @@ afterEach(async () => {
 });
 
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 200, retryBaseDelayMs: 20, validateEvents: false, ...options });
+  const exporter = createWebhookExporter({
+    endpointUrl: receiver.url,
+    flushInterval: 200,
+    retryBaseDelayMs: 20,
+    validateEvents: false,
+    ...options,
+  });
   exporters.push(exporter);
   return exporter;
 }
@@ -36,7 +47,11 @@ function deliveredOnce(): string[] {
     const answered = (request as { answered?: number }).answered ?? 200;
     if (answered >= 300 || seen.has(id)) continue;
     seen.add(id);
-    keys.push(...(JSON.parse(request.body.toString()) as { events: { userKey: string }[] }).events.map((event) => event.userKey));
+    keys.push(
+      ...(JSON.parse(request.body.toString()) as { events: { userKey: string }[] }).events.map(
+        (event) => event.userKey,
+      ),
+    );
   }
   return keys;
 }
@@ -111,7 +126,12 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     expect(resets).toBe(2);
     expect(viaReset.stats().lastError?.reason).toBe("network");
     expect(viaReset.stats()).toMatchObject({ added: 2000, sent: 2000, dropped: 0 });
-    expect(resetting.events().slice(-2000).map((event) => event.userKey)).toEqual(keys(0, 2000));
+    expect(
+      resetting
+        .events()
+        .slice(-2000)
+        .map((event) => event.userKey),
+    ).toEqual(keys(0, 2000));
     await viaReset.close();
     await resetting.close();
   });
@@ -145,7 +165,11 @@ describe("fault injection: the ledger holds (added = received once + dropped and
   it("keeps memory under the bound during a long outage at 10,000 events per second", async () => {
     await receiver.stop();
     const drops: number[] = [];
-    const exporter = exporterFor({ maxEventInMemory: 1000, maxBufferedEvents: 5000, onDrop: (count) => drops.push(count) });
+    const exporter = exporterFor({
+      maxEventInMemory: 1000,
+      maxBufferedEvents: 5000,
+      onDrop: (count) => drops.push(count),
+    });
     let added = 0;
     let peak = 0;
     const heapBefore = process.memoryUsage().heapUsed;
@@ -173,7 +197,9 @@ function runChild(args: string[]): {
   signal(name: NodeJS.Signals): void;
   exited: Promise<NodeJS.Signals | number | null>;
 } {
-  const child = spawn(process.execPath, [new URL("../fixtures/spool-child.mjs", import.meta.url).pathname, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [new URL("../fixtures/spool-child.mjs", import.meta.url).pathname, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let text = "";
   const output = new Promise<string>((resolve) => {
     child.stdout.on("data", (chunk: Buffer) => {
@@ -223,7 +249,10 @@ describe("the durable spool", () => {
   it("refuses a second exporter on the same directory", () => {
     exporterFor({ spool: { dir: spoolDir } });
     expect(() => createWebhookExporter({ endpointUrl: receiver.url, spool: { dir: spoolDir } })).toThrow(
-      expect.objectContaining({ code: "ERR_WEBHOOK_SPOOL", message: expect.stringContaining("another exporter") as string }) as Error,
+      expect.objectContaining({
+        code: "ERR_WEBHOOK_SPOOL",
+        message: expect.stringContaining("another exporter") as string,
+      }) as Error,
     );
   });
 
@@ -235,7 +264,10 @@ describe("the durable spool", () => {
     await writer.close();
     exporters.splice(0);
     // As a crash in the middle of a write would leave it (had the rename not made writes atomic).
-    writeFileSync(join(spoolDir, "000000000000001-000000-torn.batch"), '{"v":1,"id":"x","count":3,"bytes":999,"sha256":"00"}\n{"meta":');
+    writeFileSync(
+      join(spoolDir, "000000000000001-000000-torn.batch"),
+      '{"v":1,"id":"x","count":3,"bytes":999,"sha256":"00"}\n{"meta":',
+    );
     await receiver.restart();
     const warnings: string[] = [];
     const logger = {
@@ -258,7 +290,11 @@ describe("the spool's size bound", () => {
   it("drops its oldest batch, reported as spool-full, past spool.maxBytes", async () => {
     await receiver.stop();
     const drops: [number, DropReason][] = [];
-    const exporter = exporterFor({ spool: { dir: spoolDir, maxBytes: 3000 }, maxEventInMemory: 5, onDrop: (count, reason) => drops.push([count, reason]) });
+    const exporter = exporterFor({
+      spool: { dir: spoolDir, maxBytes: 3000 },
+      maxEventInMemory: 5,
+      onDrop: (count, reason) => drops.push([count, reason]),
+    });
     for (let round = 0; round < 6; round++) {
       for (let index = 0; index < 5; index++) exporter.add(featureEvent(round * 5 + index));
       await exporter.flush();

@@ -1,4 +1,9 @@
-import { OpenFeature, TypedInMemoryProvider as InMemoryProvider, type EvaluationContext, type InMemoryFlagConfiguration } from "@openfeature/server-sdk";
+import {
+  OpenFeature,
+  TypedInMemoryProvider as InMemoryProvider,
+  type EvaluationContext,
+  type InMemoryFlagConfiguration,
+} from "@openfeature/server-sdk";
 import type { FeatureEvent, TrackingEvent } from "@org/webhook-types";
 import { verifyWebhook } from "@org/webhook-verify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +14,12 @@ import { startReceiver, type Receiver } from "../helpers/receiver.js";
 const secret = "openfeature-secret";
 const flags: InMemoryFlagConfiguration = {
   "bool-flag": { variants: { on: true, off: false }, defaultVariant: "on", disabled: false },
-  "string-flag": { variants: { red: "red", blue: "blue" }, defaultVariant: "blue", disabled: false, contextEvaluator: (context: EvaluationContext) => (context.color === "red" ? "red" : "blue") },
+  "string-flag": {
+    variants: { red: "red", blue: "blue" },
+    defaultVariant: "blue",
+    disabled: false,
+    contextEvaluator: (context: EvaluationContext) => (context.color === "red" ? "red" : "blue"),
+  },
   "number-flag": { variants: { small: 1, big: 1000 }, defaultVariant: "big", disabled: false },
   "object-flag": { variants: { config: { b: 2, a: [1, "<x>"] } }, defaultVariant: "config", disabled: false },
 };
@@ -31,7 +41,12 @@ afterEach(async () => {
 async function verifiedEvents<E>(): Promise<E[]> {
   const events: E[] = [];
   for (const request of receiver.requests) {
-    const { payload } = await verifyWebhook({ secret, body: request.body, headers: request.headers, scheme: "standard" });
+    const { payload } = await verifyWebhook({
+      secret,
+      body: request.body,
+      headers: request.headers,
+      scheme: "standard",
+    });
     events.push(...(payload.events as E[]));
   }
   return events;
@@ -53,15 +68,72 @@ describe("createWebhookExporterHook with the real OpenFeature SDK", () => {
 
     const events = await verifiedEvents<FeatureEvent>();
     const now = Math.floor(Date.now() / 1000);
-    expect(events.map(({ creationDate, ...rest }) => {
-      expect(Math.abs(creationDate - now)).toBeLessThan(5);
-      return rest;
-    })).toEqual([
-      { kind: "feature", contextKind: "user", userKey: "u1", key: "bool-flag", variation: "on", value: true, default: false, version: "", source: "SERVER", metadata: { service: "checkout" } },
-      { kind: "feature", contextKind: "user", userKey: "u2", key: "string-flag", variation: "red", value: "red", default: false, version: "", source: "SERVER", metadata: { service: "checkout" } },
-      { kind: "feature", contextKind: "anonymousUser", userKey: "u3", key: "number-flag", variation: "big", value: 1000, default: false, version: "", source: "SERVER", metadata: { service: "checkout" } },
-      { kind: "feature", contextKind: "user", userKey: "u4", key: "object-flag", variation: "config", value: { a: [1, "<x>"], b: 2 }, default: false, version: "", source: "SERVER", metadata: { service: "checkout" } },
-      { kind: "feature", contextKind: "user", userKey: "u5", key: "missing-flag", variation: "SdkDefault", value: false, default: true, version: "", source: "SERVER", metadata: { service: "checkout" } },
+    expect(
+      events.map(({ creationDate, ...rest }) => {
+        expect(Math.abs(creationDate - now)).toBeLessThan(5);
+        return rest;
+      }),
+    ).toEqual([
+      {
+        kind: "feature",
+        contextKind: "user",
+        userKey: "u1",
+        key: "bool-flag",
+        variation: "on",
+        value: true,
+        default: false,
+        version: "",
+        source: "SERVER",
+        metadata: { service: "checkout" },
+      },
+      {
+        kind: "feature",
+        contextKind: "user",
+        userKey: "u2",
+        key: "string-flag",
+        variation: "red",
+        value: "red",
+        default: false,
+        version: "",
+        source: "SERVER",
+        metadata: { service: "checkout" },
+      },
+      {
+        kind: "feature",
+        contextKind: "anonymousUser",
+        userKey: "u3",
+        key: "number-flag",
+        variation: "big",
+        value: 1000,
+        default: false,
+        version: "",
+        source: "SERVER",
+        metadata: { service: "checkout" },
+      },
+      {
+        kind: "feature",
+        contextKind: "user",
+        userKey: "u4",
+        key: "object-flag",
+        variation: "config",
+        value: { a: [1, "<x>"], b: 2 },
+        default: false,
+        version: "",
+        source: "SERVER",
+        metadata: { service: "checkout" },
+      },
+      {
+        kind: "feature",
+        contextKind: "user",
+        userKey: "u5",
+        key: "missing-flag",
+        variation: "SdkDefault",
+        value: false,
+        default: true,
+        version: "",
+        source: "SERVER",
+        metadata: { service: "checkout" },
+      },
     ]);
   });
 

@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookExporter, type WebhookExporter, type WebhookExporterError, type WebhookExporterOptions } from "../../src/index.js";
+import {
+  createWebhookExporter,
+  type WebhookExporter,
+  type WebhookExporterError,
+  type WebhookExporterOptions,
+} from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
@@ -23,7 +28,12 @@ afterEach(async () => {
 });
 
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 10, ...options });
+  const exporter = createWebhookExporter({
+    endpointUrl: receiver.url,
+    flushInterval: 3_600_000,
+    retryBaseDelayMs: 10,
+    ...options,
+  });
   exporters.push(exporter);
   return exporter;
 }
@@ -39,28 +49,32 @@ function refusePoison(status: number): void {
 }
 
 describe("an event the receiver refuses", () => {
-  it.each([400, 422])("is isolated by splitting on %i: the 6,000 others are delivered, it is set aside as rejected", async (status) => {
-    refusePoison(status);
-    const { drops, onDrop } = recordDrops();
-    const errors: WebhookExporterError[] = [];
-    const exporter = exporterFor({ maxEventInMemory: 1000, onDrop, onError: (error) => errors.push(error) });
-    const added: string[] = [];
-    for (let index = 0; index < 6001; index++) {
-      const event = index === 3210 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index);
-      exporter.add(event);
-      added.push(event.userKey);
-    }
-    await exporter.flush();
-    await waitUntil(() => exporter.stats().pending === 0);
-    expect(new Set(deliveredOnce(receiver))).toEqual(new Set(added.filter((key) => key !== POISON)));
-    expect(drops).toEqual([{ count: 1, reason: "rejected", details: { batchId: expect.any(String) as string } }]);
-    expect(errors.every((error) => error.status === status && error.permanent)).toBe(true);
-    // log2(1000) halvings of the one batch that holds it, not one request per event.
-    expect(receiver.requests.length).toBeLessThan(6 + 2 * 11);
-    expectLedger({ added, receiver, drops, exporter });
-    expect(await exporter.close()).toMatchObject({ pending: 0 });
-    expect(exporter.stats().dropped).toBe(1);
-  }, 15_000);
+  it.each([400, 422])(
+    "is isolated by splitting on %i: the 6,000 others are delivered, it is set aside as rejected",
+    async (status) => {
+      refusePoison(status);
+      const { drops, onDrop } = recordDrops();
+      const errors: WebhookExporterError[] = [];
+      const exporter = exporterFor({ maxEventInMemory: 1000, onDrop, onError: (error) => errors.push(error) });
+      const added: string[] = [];
+      for (let index = 0; index < 6001; index++) {
+        const event = index === 3210 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index);
+        exporter.add(event);
+        added.push(event.userKey);
+      }
+      await exporter.flush();
+      await waitUntil(() => exporter.stats().pending === 0);
+      expect(new Set(deliveredOnce(receiver))).toEqual(new Set(added.filter((key) => key !== POISON)));
+      expect(drops).toEqual([{ count: 1, reason: "rejected", details: { batchId: expect.any(String) as string } }]);
+      expect(errors.every((error) => error.status === status && error.permanent)).toBe(true);
+      // log2(1000) halvings of the one batch that holds it, not one request per event.
+      expect(receiver.requests.length).toBeLessThan(6 + 2 * 11);
+      expectLedger({ added, receiver, drops, exporter });
+      expect(await exporter.close()).toMatchObject({ pending: 0 });
+      expect(exporter.stats().dropped).toBe(1);
+    },
+    15_000,
+  );
 
   it("keeps the refused event in the spool's dead-letter folder", async () => {
     refusePoison(400);
@@ -84,7 +98,8 @@ describe("an event the receiver refuses", () => {
       answer(503)(request, res);
     });
     const first = exporterFor({ spool: { dir: spoolDir } });
-    for (let index = 0; index < 50; index++) first.add(index === 7 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index));
+    for (let index = 0; index < 50; index++)
+      first.add(index === 7 ? { ...featureEvent(index), userKey: POISON } : featureEvent(index));
     await first.flush();
     await first.close();
     refusePoison(400);
@@ -105,7 +120,12 @@ describe("an event the receiver refuses", () => {
     const exporter = exporterFor({ onDrop });
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     for (let attempt = 0; attempt < 3; attempt++) expect(await exporter.flush()).toMatchObject({ sent: 0, failed: 10 });
-    expect(exporter.stats().lastError).toMatchObject({ reason: "unauthorized", status, permanent: true, message: expect.stringContaining("check that secret") as string });
+    expect(exporter.stats().lastError).toMatchObject({
+      reason: "unauthorized",
+      status,
+      permanent: true,
+      message: expect.stringContaining("check that secret") as string,
+    });
     fixed = true;
     await waitUntil(() => exporter.stats().pending === 0);
     expect(drops).toEqual([]);

@@ -1,9 +1,24 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookExporter, serializeEvent, type WebhookExporter, type WebhookExporterError, type WebhookExporterOptions } from "../../src/index.js";
+import {
+  createWebhookExporter,
+  serializeEvent,
+  type WebhookExporter,
+  type WebhookExporterError,
+  type WebhookExporterOptions,
+} from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops, userKeysOf } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
@@ -24,7 +39,13 @@ afterEach(async () => {
 });
 
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 10, spool: { dir: spoolDir }, ...options });
+  const exporter = createWebhookExporter({
+    endpointUrl: receiver.url,
+    flushInterval: 3_600_000,
+    retryBaseDelayMs: 10,
+    spool: { dir: spoolDir },
+    ...options,
+  });
   exporters.push(exporter);
   return exporter;
 }
@@ -47,7 +68,10 @@ function spooledBatches(): Map<string, string[]> {
 /** A spool file as the exporter writes it, with any header fields. */
 function writeSpoolFile(name: string, header: Record<string, unknown>, body: Buffer): void {
   const sha256 = createHash("sha256").update(body).digest("hex");
-  writeFileSync(join(spoolDir, name), Buffer.concat([Buffer.from(`${JSON.stringify({ v: 1, bytes: body.length, sha256, ...header })}\n`), body]));
+  writeFileSync(
+    join(spoolDir, name),
+    Buffer.concat([Buffer.from(`${JSON.stringify({ v: 1, bytes: body.length, sha256, ...header })}\n`), body]),
+  );
 }
 
 describe("the spool's size bound while a batch is in flight", () => {
@@ -57,8 +81,17 @@ describe("the spool's size bound while a batch is in flight", () => {
     });
     const { drops, onDrop } = recordDrops();
     // Room for three batches of 100 events, not four.
-    const batchBytes = keys(0, 100).reduce((sum, _key, index) => sum + serializeEvent(featureEvent(index)).length + 1, 300);
-    const exporter = exporterFor({ maxEventInMemory: 100, maxBufferedEvents: 300, retryBaseDelayMs: 60_000, spool: { dir: spoolDir, maxBytes: Math.round(batchBytes * 3.5) }, onDrop });
+    const batchBytes = keys(0, 100).reduce(
+      (sum, _key, index) => sum + serializeEvent(featureEvent(index)).length + 1,
+      300,
+    );
+    const exporter = exporterFor({
+      maxEventInMemory: 100,
+      maxBufferedEvents: 300,
+      retryBaseDelayMs: 60_000,
+      spool: { dir: spoolDir, maxBytes: Math.round(batchBytes * 3.5) },
+      onDrop,
+    });
     for (let index = 0; index < 300; index++) exporter.add(featureEvent(index));
     await exporter.flush();
     expect(batchFiles()).toHaveLength(3);
@@ -103,7 +136,9 @@ describe("restoring a spool with odd entries", () => {
     await writer.close();
     exporters.splice(0);
     const [good] = batchFiles();
-    const body = readFileSync(join(spoolDir, good ?? "")).subarray(readFileSync(join(spoolDir, good ?? "")).indexOf(10) + 1);
+    const body = readFileSync(join(spoolDir, good ?? "")).subarray(
+      readFileSync(join(spoolDir, good ?? "")).indexOf(10) + 1,
+    );
 
     mkdirSync(join(spoolDir, "000000000000000-000000-dir.batch"));
     symlinkSync(join(spoolDir, "nowhere"), join(spoolDir, "000000000000000-000001-dangling.batch"));
@@ -131,7 +166,10 @@ describe("a lock left behind", () => {
   it.each([
     ["an empty lock (a full disk at start, before this version)", ""],
     ["pid 1, alive and unrelated (a container restart)", "1"],
-    ["a holder on another host that stopped its heartbeat a minute ago", JSON.stringify({ pid: 1, host: "elsewhere", token: "t" })],
+    [
+      "a holder on another host that stopped its heartbeat a minute ago",
+      JSON.stringify({ pid: 1, host: "elsewhere", token: "t" }),
+    ],
   ])("does not strand a restart: %s", async (_case, content) => {
     writeFileSync(join(spoolDir, "exporter.lock"), content);
     const minuteAgo = new Date(Date.now() - 60_000);
@@ -153,7 +191,8 @@ describe("stats() during a flood that spills to the spool", () => {
       for (let index = 0; index < 2500; index++) exporter.add(featureEvent(added++));
       await new Promise((resolve) => setImmediate(resolve));
       const stats = exporter.stats();
-      if (stats.added !== stats.sent + stats.dropped + stats.pending) mismatches.push(JSON.stringify({ tick, ...stats, lastError: undefined }));
+      if (stats.added !== stats.sent + stats.dropped + stats.pending)
+        mismatches.push(JSON.stringify({ tick, ...stats, lastError: undefined }));
     }
     expect(mismatches).toEqual([]);
     expect(added).toBe(100_000);

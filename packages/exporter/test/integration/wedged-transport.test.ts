@@ -47,7 +47,13 @@ afterEach(async () => {
 });
 
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({ endpointUrl: receiver.url, flushInterval: 3_600_000, retryBaseDelayMs: 10, timeout: 100, ...options });
+  const exporter = createWebhookExporter({
+    endpointUrl: receiver.url,
+    flushInterval: 3_600_000,
+    retryBaseDelayMs: 10,
+    timeout: 100,
+    ...options,
+  });
   exporters.push(exporter);
   return exporter;
 }
@@ -69,7 +75,12 @@ describe("a transport that never settles", () => {
 
   it("does not hold close() past closeTimeout, and reports what it could not send", async () => {
     const { drops, onDrop } = recordDrops();
-    const exporter = exporterFor({ dispatcher: new SwallowingDispatcher(Infinity), timeout: 60_000, closeTimeout: 200, onDrop });
+    const exporter = exporterFor({
+      dispatcher: new SwallowingDispatcher(Infinity),
+      timeout: 60_000,
+      closeTimeout: 200,
+      onDrop,
+    });
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     void exporter.flush();
     const started = performance.now();
@@ -80,7 +91,12 @@ describe("a transport that never settles", () => {
   });
 
   it("spools what it could not send at close, and a restart sends it", async () => {
-    const exporter = exporterFor({ dispatcher: new SwallowingDispatcher(Infinity), timeout: 60_000, closeTimeout: 200, spool: { dir: spoolDir } });
+    const exporter = exporterFor({
+      dispatcher: new SwallowingDispatcher(Infinity),
+      timeout: 60_000,
+      closeTimeout: 200,
+      spool: { dir: spoolDir },
+    });
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     void exporter.flush();
     await exporter.close();
@@ -91,21 +107,32 @@ describe("a transport that never settles", () => {
   });
 
   it("lets SIGTERM end the process with handleSignals", async () => {
-    const child = spawn(process.execPath, [new URL("../fixtures/spool-child.mjs", import.meta.url).pathname, receiver.url, spoolDir, "wedged", "0", "10"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [new URL("../fixtures/spool-child.mjs", import.meta.url).pathname, receiver.url, spoolDir, "wedged", "0", "10"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
       child.once("exit", (code, signal) => {
         resolve(signal ?? code);
       });
     });
-    await new Promise<void>((resolve) => child.stdout.once("data", () => {
-      resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      child.stdout.once("data", () => {
+        resolve();
+      }),
+    );
     child.kill("SIGTERM");
-    const outcome = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => {
-      resolve("still running 5 s after SIGTERM");
-    }, 5_000))]);
+    const outcome = await Promise.race([
+      exited,
+      new Promise<string>((resolve) =>
+        setTimeout(() => {
+          resolve("still running 5 s after SIGTERM");
+        }, 5_000),
+      ),
+    ]);
     child.kill("SIGKILL");
     expect(outcome).toBe("SIGTERM");
     // The batch on the (wedged) wire was spooled at close, so a restart would send it.

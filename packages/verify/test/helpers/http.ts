@@ -32,7 +32,9 @@ export function fetchListener(handler: (request: Request) => Promise<Response>):
     const request = new Request(`http://127.0.0.1${req.url ?? "/"}`, {
       method: req.method ?? "GET",
       headers: Object.entries(req.headers).flatMap(([name, value]) =>
-        value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]),
+        value === undefined
+          ? []
+          : (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]),
       ),
       ...(hasBody ? { body: Readable.toWeb(req), duplex: "half" } : {}),
     } as RequestInit);

@@ -14,7 +14,11 @@ export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   async function start(): Promise<void> {
-    const started = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    const started = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     child = started;
     const failed = once(started, "error").then(([error]) => {
       throw new Error(`redis-server could not start (install Debian's redis-server; .ci/run does): ${String(error)}`);

@@ -6,7 +6,10 @@ if (vector === undefined) throw new Error("the two-event vector is missing");
 
 export const secret = vector.secret;
 export const body = gffTwoEventsBody;
-export const hubHeaders: Record<string, string> = { "content-type": "application/json", "x-hub-signature-256": vector.signature };
+export const hubHeaders: Record<string, string> = {
+  "content-type": "application/json",
+  "x-hub-signature-256": vector.signature,
+};
 
 /** Hub headers plus Standard Webhooks headers for `id`, signed now. */
 export function signedHeaders(id: string): Promise<Record<string, string>> {
@@ -15,7 +18,11 @@ export function signedHeaders(id: string): Promise<Record<string, string>> {
 
 /** POSTs and returns the status and parsed JSON answer. */
 export async function post(url: string, headers: Record<string, string>, payload: Uint8Array | string = body) {
-  const response = await fetch(url, { method: "POST", headers, body: typeof payload === "string" ? payload : new Uint8Array(payload) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof payload === "string" ? payload : new Uint8Array(payload),
+  });
   const text = await response.text();
   return { status: response.status, json: parseJson(text) };
 }
