@@ -1,42 +1,19 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createWebhookExporter,
-  type DropReason,
-  type WebhookExporter,
-  type WebhookExporterOptions,
-} from "../../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createWebhookExporter, type DropReason } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
+import { useExporterHarness } from "../helpers/harness.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
 
+const harness = useExporterHarness(() => ({ flushInterval: 200, retryBaseDelayMs: 20, validateEvents: false }));
+const { exporterFor } = harness;
 let receiver: Receiver;
 let spoolDir: string;
-const exporters: WebhookExporter[] = [];
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+beforeEach(() => {
+  ({ receiver, spoolDir } = harness);
 });
-afterEach(async () => {
-  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
-  await receiver.close();
-  rmSync(spoolDir, { recursive: true, force: true });
-});
-
-function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({
-    endpointUrl: receiver.url,
-    flushInterval: 200,
-    retryBaseDelayMs: 20,
-    validateEvents: false,
-    ...options,
-  });
-  exporters.push(exporter);
-  return exporter;
-}
 
 /** Events received once each after dropping re-sent batches by webhook-id. */
 function deliveredOnce(): string[] {
@@ -262,7 +239,6 @@ describe("the durable spool", () => {
     writer.add(featureEvent(1));
     await writer.flush();
     await writer.close();
-    exporters.splice(0);
     // As a crash in the middle of a write would leave it (had the rename not made writes atomic).
     writeFileSync(
       join(spoolDir, "000000000000001-000000-torn.batch"),

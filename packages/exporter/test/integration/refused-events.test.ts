@@ -1,42 +1,20 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createWebhookExporter,
-  type WebhookExporter,
-  type WebhookExporterError,
-  type WebhookExporterOptions,
-} from "../../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type WebhookExporterError } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { useExporterHarness } from "../helpers/harness.js";
+import type { Receiver } from "../helpers/receiver.js";
 import { waitUntil } from "../helpers/wait.js";
 
+const harness = useExporterHarness();
+const { exporterFor } = harness;
 let receiver: Receiver;
 let spoolDir: string;
-const exporters: WebhookExporter[] = [];
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+beforeEach(() => {
+  ({ receiver, spoolDir } = harness);
 });
-afterEach(async () => {
-  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
-  await receiver.close();
-  rmSync(spoolDir, { recursive: true, force: true });
-});
-
-function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({
-    endpointUrl: receiver.url,
-    flushInterval: 3_600_000,
-    retryBaseDelayMs: 10,
-    ...options,
-  });
-  exporters.push(exporter);
-  return exporter;
-}
 
 const POISON = "user-poison";
 const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);

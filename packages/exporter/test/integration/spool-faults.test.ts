@@ -1,54 +1,21 @@
 import { createHash } from "node:crypto";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createWebhookExporter,
-  serializeEvent,
-  type WebhookExporter,
-  type WebhookExporterError,
-  type WebhookExporterOptions,
-} from "../../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { serializeEvent, type WebhookExporterError } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops, userKeysOf } from "../helpers/ledger.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { useExporterHarness } from "../helpers/harness.js";
+import type { Receiver } from "../helpers/receiver.js";
 import { waitUntil } from "../helpers/wait.js";
 
+const harness = useExporterHarness((h) => ({ spool: { dir: h.spoolDir } }));
+const { exporterFor } = harness;
 let receiver: Receiver;
 let spoolDir: string;
-const exporters: WebhookExporter[] = [];
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+beforeEach(() => {
+  ({ receiver, spoolDir } = harness);
 });
-afterEach(async () => {
-  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
-  await receiver.close();
-  rmSync(spoolDir, { recursive: true, force: true });
-});
-
-function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({
-    endpointUrl: receiver.url,
-    flushInterval: 3_600_000,
-    retryBaseDelayMs: 10,
-    spool: { dir: spoolDir },
-    ...options,
-  });
-  exporters.push(exporter);
-  return exporter;
-}
 
 const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
 const batchFiles = () => readdirSync(spoolDir).filter((file) => file.endsWith(".batch"));
@@ -134,7 +101,6 @@ describe("restoring a spool with odd entries", () => {
     for (let index = 0; index < 30; index++) writer.add(featureEvent(index));
     await writer.flush();
     await writer.close();
-    exporters.splice(0);
     const [good] = batchFiles();
     const body = readFileSync(join(spoolDir, good ?? "")).subarray(
       readFileSync(join(spoolDir, good ?? "")).indexOf(10) + 1,

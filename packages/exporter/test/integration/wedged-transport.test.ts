@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { Agent, Dispatcher } from "undici";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebhookExporter, type WebhookExporter, type WebhookExporterOptions } from "../../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { featureEvent } from "../helpers/events.js";
 import { deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { useExporterHarness } from "../helpers/harness.js";
+import type { Receiver } from "../helpers/receiver.js";
 import { waitUntil } from "../helpers/wait.js";
 
 /**
@@ -32,31 +30,13 @@ class SwallowingDispatcher extends Dispatcher {
   }
 }
 
+const harness = useExporterHarness(() => ({ timeout: 100 }));
+const { exporterFor } = harness;
 let receiver: Receiver;
 let spoolDir: string;
-const exporters: WebhookExporter[] = [];
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-  spoolDir = mkdtempSync(join(tmpdir(), "spool-"));
+beforeEach(() => {
+  ({ receiver, spoolDir } = harness);
 });
-afterEach(async () => {
-  await Promise.all(exporters.splice(0).map((exporter) => exporter.close()));
-  await receiver.close();
-  rmSync(spoolDir, { recursive: true, force: true });
-});
-
-function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
-  const exporter = createWebhookExporter({
-    endpointUrl: receiver.url,
-    flushInterval: 3_600_000,
-    retryBaseDelayMs: 10,
-    timeout: 100,
-    ...options,
-  });
-  exporters.push(exporter);
-  return exporter;
-}
 
 const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
 
