@@ -7,11 +7,14 @@ import type { Observer } from "./observer.js";
 export interface BatchCutter {
   /**
    * Cuts the oldest open events (all, or `max`) into batches at the back of the queue. With
-   * `holdBackTail`, an unfilled last batch goes back to the open events; resolves how many.
+   * `holdBackTail`, an unfilled last batch goes back to the open events; resolves how many. Once
+   * `signal` aborts, the cut stops within one slice and what it did not seal goes back too.
    */
-  cut(max?: number, holdBackTail?: boolean): Promise<number>;
+  cut(max?: number, holdBackTail?: boolean, signal?: AbortSignal): Promise<number>;
   /** Events taken out of the buffer by the cut in progress: still pending, still in memory. */
   readonly beingCut: number;
+  /** Resolves once no cut runs or waits. */
+  idle(): Promise<void>;
 }
 
 export function createBatchCutter(
@@ -24,11 +27,12 @@ export function createBatchCutter(
   let beingCut = 0;
   const limits = { maxEvents: settings.maxEvents, maxBytes: settings.maxBytes };
 
-  async function cutNow(max: number, holdBackTail: boolean): Promise<number> {
-    if (buffer.openCount === 0 || max <= 0) return 0;
+  async function cutNow(max: number, holdBackTail: boolean, signal: AbortSignal | undefined): Promise<number> {
+    if (buffer.openCount === 0 || max <= 0 || signal?.aborted === true) return 0;
     const taken = buffer.takeOpen(max);
     beingCut = taken.length;
-    const cut = await cutBatches(taken, settings.metaJson, limits, settings.newId, { holdBackTail }).finally(() => {
+    const options = signal === undefined ? { holdBackTail } : { holdBackTail, signal };
+    const cut = await cutBatches(taken, settings.metaJson, limits, settings.newId, options).finally(() => {
       beingCut = 0;
     });
     buffer.addBatches(cut.batches);
@@ -40,13 +44,16 @@ export function createBatchCutter(
   }
 
   return {
-    cut(max = Infinity, holdBackTail = false) {
-      const run = cutting.then(() => cutNow(max, holdBackTail));
+    cut(max = Infinity, holdBackTail = false, signal) {
+      const run = cutting.then(() => cutNow(max, holdBackTail, signal));
       cutting = run.catch(() => undefined);
       return run;
     },
     get beingCut() {
       return beingCut;
+    },
+    idle() {
+      return cutting.then(() => undefined);
     },
   };
 }

@@ -89,18 +89,27 @@ function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBy
  * Cuts events into batches of at most `maxEvents` events and `maxBytes` body bytes, measured on the
  * real serialized bytes (an event larger than `maxBytes` goes alone). Yields to the event loop
  * between slices. With `holdBackTail`, the last batch, unless full, is returned as events instead, so
- * that cutting in chunks does not leave a small batch at the end of every chunk.
+ * that cutting in chunks does not leave a small batch at the end of every chunk. Once `signal` aborts,
+ * it stops at the next yield and returns the events it did not seal as the tail.
  */
 export async function cutBatches(
   events: readonly WebhookEvent[],
   metaJson: string,
   limits: { maxEvents: number; maxBytes: number },
   newId: () => string,
-  options: { holdBackTail?: boolean } = {},
+  options: { holdBackTail?: boolean; signal?: AbortSignal } = {},
 ): Promise<CutResult> {
   const builder = createBatchBuilder(metaJson, limits, newId);
   for (let start = 0; start < events.length; start += EVENTS_PER_SLICE) {
-    if (start > 0 && start % EVENTS_PER_YIELD === 0) await yieldToLoop();
+    if (start > 0 && start % EVENTS_PER_YIELD === 0) {
+      await yieldToLoop();
+      // Stopped (the exporter is closing): what is not sealed yet goes back, uncut, as the tail.
+      if (options.signal?.aborted === true) {
+        builder.holdBack();
+        builder.result.tail = [...builder.result.tail, ...events.slice(start)];
+        return builder.result;
+      }
+    }
     const slice = events.slice(start, start + EVENTS_PER_SLICE);
     let json: string | undefined;
     try {

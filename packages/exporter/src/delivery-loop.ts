@@ -92,7 +92,7 @@ export function createDeliveryLoop(parts: {
       const count = Math.min(toCut, parts.maxEventInMemory);
       toCut -= count;
       // Hold the unfilled tail back for the next chunk, except at the end: it must go in this flush.
-      toCut += await cutter.cut(count, toCut > 0);
+      toCut += await cutter.cut(count, toCut > 0, parts.closing);
     };
     await cutNext();
     while (!parts.closing.aborted) {

@@ -44,7 +44,12 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const ledger = createLedger(observer, Date.now);
   const cutter = createBatchCutter(
     buffer,
-    { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: randomUUID },
+    {
+      metaJson,
+      maxEvents: options.maxEventInMemory,
+      maxBytes: options.maxBatchBytes,
+      newId: randomUUID,
+    },
     ledger,
     observer,
   );
@@ -125,6 +130,8 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     let result = await settleWithin<FlushResult | undefined>(final, options.closeTimeoutMs, () => undefined);
     closing.abort();
     result ??= await settleWithin<FlushResult | undefined>(final, ABORTED_ATTEMPT_GRACE_MS, () => undefined);
+    // A flush's cut stops within one slice once aborted, its events back in the buffer: spooled or counted below.
+    await cutter.idle();
     if (keeper !== undefined) {
       await memory.spill();
       keeper.release();

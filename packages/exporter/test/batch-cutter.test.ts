@@ -101,3 +101,28 @@ describe("createBatchCutter", () => {
     expect(bodies().flat()).toEqual(events(0, 5000).map((event) => event.userKey));
   });
 });
+
+describe("createBatchCutter when its flush is stopped", () => {
+  it("stops within a slice once the signal aborts, and puts what it did not seal back as open events", async () => {
+    const { cutter, add, buffer } = setUp({ maxEvents: 100, maxBytes: 1 << 20 });
+    add(events(0, 20_000));
+    const stop = new AbortController();
+    const cutting = cutter.cut(Infinity, false, stop.signal);
+    stop.abort();
+    await cutting;
+    await cutter.idle();
+    expect(buffer.openCount).toBeGreaterThan(0);
+    expect(buffer.pendingCount).toBe(20_000);
+    const order = [
+      ...buffer
+        .batches()
+        .flatMap((batch) =>
+          (JSON.parse(batch.body?.toString() ?? "{}") as { events: { userKey: string }[] }).events.map(
+            (event) => event.userKey,
+          ),
+        ),
+      ...buffer.takeOpen().map((event) => event.userKey),
+    ];
+    expect(order).toEqual(events(0, 20_000).map((event) => event.userKey));
+  });
+});

@@ -147,6 +147,20 @@ describe("a lock left behind", () => {
   });
 });
 
+describe("close() cut short while a flush is still cutting", () => {
+  it("stops the flush's work and spools every event, and a restart sends them all once", async () => {
+    await receiver.stop();
+    const exporter = exporterFor({ maxEventInMemory: 10_000, maxBufferedEvents: 100_000, closeTimeout: 1 });
+    for (let index = 0; index < 60_000; index++) exporter.add(featureEvent(index));
+    await exporter.close();
+    expect(exporter.stats()).toMatchObject({ added: 60_000, dropped: 0, pending: 60_000 });
+    await receiver.restart();
+    const restarted = exporterFor();
+    await waitUntil(() => restarted.stats().sent === 60_000, 15_000);
+    expect(new Set(deliveredOnce(receiver)).size).toBe(60_000);
+  }, 30_000);
+});
+
 describe("stats() during a flood that spills to the spool", () => {
   it("stays exact: added = sent + dropped + pending at every moment", async () => {
     await receiver.stop();
