@@ -1,8 +1,10 @@
-import { bodyBytes, equalBytes, toBase64, toHex, utf8Bytes } from "./encoding.js";
+import { bodyBytes, equalBytes } from "./encoding.js";
 import { configError } from "./errors.js";
 import { whenReady, type ComputeHmac } from "./hmac.js";
 import { resolveSecrets, type SecretKeys } from "./secrets.js";
-import { parseHubSignature } from "./signature-header.js";
+import { hubScheme, parseHubSignature } from "./schemes/hub.js";
+import type { SignatureScheme } from "./schemes/scheme.js";
+import { standardScheme } from "./schemes/standard.js";
 
 /** A webhook body exactly as received. */
 export type WebhookBody = string | Uint8Array | ArrayBuffer;
@@ -99,6 +101,16 @@ function asPromise<T>(work: () => T | Promise<T>): Promise<T> {
 }
 
 export function createSignatureApi(computeHmac: ComputeHmac): SignatureApi {
+  /** Signs as `scheme` does: its key of the secret, over its signed parts, in its format. */
+  function sign(
+    scheme: SignatureScheme,
+    secret: unknown,
+    body: Uint8Array,
+    signed: { id?: string; timestampText?: string },
+  ): string | Promise<string> {
+    return whenReady(computeHmac(scheme.keyOf(signingKey(secret)), scheme.signedParts(body, signed)), scheme.format);
+  }
+
   function matchingSecret(input: VerifySignatureInput): number | Promise<number> {
     const keys = resolveSecrets(input.secret).map((key) => key.hub);
     const digest = parseHubSignature(input.signature ?? undefined);
@@ -108,17 +120,13 @@ export function createSignatureApi(computeHmac: ComputeHmac): SignatureApi {
   return {
     findMatchingSecret: (input) => asPromise(() => matchingSecret(input)),
     verifySignature: (input) => asPromise(() => whenReady(matchingSecret(input), (index) => index >= 0)),
-    signPayload: (input) =>
-      asPromise(() =>
-        whenReady(computeHmac(signingKey(input.secret).hub, [bodyBytes(input.body)]), (mac) => `sha256=${toHex(mac)}`),
-      ),
+    signPayload: (input) => asPromise(() => sign(hubScheme, input.secret, bodyBytes(input.body), {})),
     signStandardWebhook: (input) =>
-      asPromise(() => {
-        const prefix = utf8Bytes(`${input.id}.${String(input.timestamp)}.`);
-        return whenReady(
-          computeHmac(signingKey(input.secret).standard, [prefix, bodyBytes(input.body)]),
-          (mac) => `v1,${toBase64(mac)}`,
-        );
-      }),
+      asPromise(() =>
+        sign(standardScheme, input.secret, bodyBytes(input.body), {
+          id: input.id,
+          timestampText: String(input.timestamp),
+        }),
+      ),
   };
 }

@@ -1,11 +1,12 @@
 import { safeParsePayload, type WebhookPayload } from "@org/webhook-types";
-import { bodyBytes, toHex, utf8Bytes } from "./encoding.js";
+import { bodyBytes, toHex } from "./encoding.js";
 import { WebhookVerificationError } from "./errors.js";
 import { readHeader, type HeaderSource } from "./headers.js";
 import type { ComputeHmac } from "./hmac.js";
 import { resolveVerifierOptions, type ResolvedVerifierOptions, type WebhookVerifierOptions } from "./options.js";
 import { ReplayStoreFullError, type ReplayClaim, type ReplayCommit } from "./replay-store.js";
-import { parseHubSignature, parseStandardSignatures } from "./signature-header.js";
+import { SCHEMES } from "./schemes/index.js";
+import type { SignatureScheme } from "./schemes/scheme.js";
 import { matchDigest, type WebhookBody } from "./verify-core.js";
 
 /** What a verified request carries. */
@@ -56,9 +57,6 @@ export interface WebhookVerifier {
   readonly options: ResolvedVerifierOptions;
 }
 
-const HUB_HEADER = "x-hub-signature-256";
-const TIMESTAMP = /^[0-9]{1,15}$/;
-const MAX_ID_LENGTH = 256;
 const decoder = new TextDecoder();
 
 function fail(code: WebhookVerificationError["code"], message: string, cause?: unknown): never {
@@ -70,95 +68,44 @@ interface SignatureCheck {
   id: string | undefined;
   timestamp: number | undefined;
   secretIndex: number;
-  /** The hub digest when the hub header was checked. */
-  hubDigest: Uint8Array | undefined;
+  /** The body's HMAC under the matched secret's hub key: the request's identity, whichever scheme checked it. */
+  digest: Uint8Array;
 }
 
-/** The headers a check needs, read once per request. */
-interface SignatureHeaders {
-  hub: string | undefined;
-  id: string | undefined;
-  timestamp: string | undefined;
-  signature: string | undefined;
-}
-
-/** The keys of every secret, per scheme, derived once per verifier. */
-interface SchemeKeys {
-  hub: readonly Uint8Array[];
-  standard: readonly Uint8Array[];
-}
-
-async function checkHub(
-  computeHmac: ComputeHmac,
-  keys: SchemeKeys,
-  headers: SignatureHeaders,
-  body: Uint8Array,
-): Promise<SignatureCheck> {
-  const digest = parseHubSignature(headers.hub);
-  if (digest === undefined)
-    fail("ERR_MALFORMED_SIGNATURE", "X-Hub-Signature-256 must be sha256= followed by 64 hex digits");
-  const secretIndex = await matchDigest(computeHmac, keys.hub, [body], [digest]);
-  if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "X-Hub-Signature-256 does not match the body");
-  // The hub header signs the body only: its webhook-id, if any, is anyone's.
-  return { scheme: "hub", id: undefined, timestamp: undefined, secretIndex, hubDigest: digest };
-}
-
-async function checkStandard(
-  computeHmac: ComputeHmac,
-  keys: SchemeKeys,
-  toleranceSeconds: number,
-  headers: SignatureHeaders,
-  body: Uint8Array,
-): Promise<SignatureCheck> {
-  const { id, timestamp: timestampText } = headers;
-  const digests = parseStandardSignatures(headers.signature);
-  if (id === undefined || id === "" || id.length > MAX_ID_LENGTH || id.includes(".")) {
-    fail("ERR_MALFORMED_SIGNATURE", "webhook-id must be 1 to 256 characters without a dot");
+/** The scheme that checks this request: the one `scheme` names, or under "any" the first whose header is present. */
+function pickScheme(options: ResolvedVerifierOptions, headers: HeaderSource): SignatureScheme {
+  if (options.scheme !== "any") {
+    const scheme = SCHEMES[options.scheme];
+    if (readHeader(headers, scheme.signatureHeader) === undefined)
+      fail("ERR_MISSING_SIGNATURE", `no ${scheme.signatureHeader} header`);
+    return scheme;
   }
-  if (timestampText === undefined || !TIMESTAMP.test(timestampText)) {
-    fail("ERR_MALFORMED_SIGNATURE", "webhook-timestamp must be an integer of Unix seconds");
-  }
-  if (digests === undefined) fail("ERR_MALFORMED_SIGNATURE", "webhook-signature must list v1,<base64> signatures");
-  const timestamp = Number(timestampText);
-  const skew = Math.abs(Date.now() / 1000 - timestamp);
-  if (skew > toleranceSeconds) {
-    fail("ERR_TIMESTAMP_OUT_OF_RANGE", `webhook-timestamp is more than ${toleranceSeconds} s away from now`);
-  }
-  const secretIndex = await matchDigest(
-    computeHmac,
-    keys.standard,
-    [utf8Bytes(`${id}.${timestampText}.`), body],
-    digests,
-  );
-  if (secretIndex < 0) fail("ERR_SIGNATURE_MISMATCH", "webhook-signature does not match the body");
-  return { scheme: "standard", id, timestamp, secretIndex, hubDigest: undefined };
+  const present = Object.values(SCHEMES).find((scheme) => readHeader(headers, scheme.signatureHeader) !== undefined);
+  if (present === undefined) fail("ERR_MISSING_SIGNATURE", "no X-Hub-Signature-256 or webhook-signature header");
+  return present;
 }
 
-function checkSignature(
+async function checkSignature(
   computeHmac: ComputeHmac,
   options: ResolvedVerifierOptions,
-  keys: SchemeKeys,
-  source: HeaderSource,
+  headers: HeaderSource,
   body: Uint8Array,
 ): Promise<SignatureCheck> {
-  const headers: SignatureHeaders = {
-    hub: readHeader(source, HUB_HEADER),
-    id: readHeader(source, "webhook-id"),
-    timestamp: readHeader(source, "webhook-timestamp"),
-    signature: readHeader(source, "webhook-signature"),
+  const scheme = pickScheme(options, headers);
+  const reading = scheme.read(headers, Date.now() / 1000, options.toleranceSeconds);
+  const parts = scheme.signedParts(body, { id: reading.id, timestampText: reading.timestamp?.text });
+  const secretIndex = await matchDigest(computeHmac, options.keys.map(scheme.keyOf), parts, reading.candidates);
+  const key = options.keys[secretIndex];
+  if (key === undefined) fail("ERR_SIGNATURE_MISMATCH", scheme.mismatch);
+  // The hub scheme's matched digest is the identity as it is; another scheme's costs one more HMAC.
+  const digest = scheme === SCHEMES.hub ? reading.candidates[0] : undefined;
+  return {
+    scheme: scheme.name,
+    id: reading.id,
+    timestamp: reading.timestamp?.seconds,
+    secretIndex,
+    digest: digest ?? (await computeHmac(SCHEMES.hub.keyOf(key), [body])),
   };
-  const useStandard = options.scheme === "standard" || (options.scheme === "any" && headers.signature !== undefined);
-  if ((useStandard ? headers.signature : headers.hub) === undefined) {
-    const wanted = {
-      hub: "X-Hub-Signature-256",
-      standard: "webhook-signature",
-      any: "X-Hub-Signature-256 or webhook-signature",
-    };
-    fail("ERR_MISSING_SIGNATURE", `no ${wanted[options.scheme]} header`);
-  }
-  return useStandard
-    ? checkStandard(computeHmac, keys, options.toleranceSeconds, headers, body)
-    : checkHub(computeHmac, keys, headers, body);
 }
 
 function parseBody(body: Uint8Array): WebhookPayload {
@@ -222,21 +169,15 @@ async function claimOnce(
 export function createVerifierFactory(computeHmac: ComputeHmac): (options: WebhookVerifierOptions) => WebhookVerifier {
   return (input) => {
     const options = resolveVerifierOptions(input);
-    const keys: SchemeKeys = {
-      hub: options.keys.map((key) => key.hub),
-      standard: options.keys.map((key) => key.standard),
-    };
     return {
       options,
       async verify({ body, headers }) {
         const bytes = bodyBytes(body);
         if (bytes.length > options.maxBodyBytes)
           fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
-        const { hubDigest, ...signature } = await checkSignature(computeHmac, options, keys, headers, bytes);
+        const { digest: digestBytes, ...signature } = await checkSignature(computeHmac, options, headers, bytes);
         const payload = parseBody(bytes);
-        const digest = toHex(
-          hubDigest ?? (await computeHmac(keys.hub[signature.secretIndex] ?? new Uint8Array(), [bytes])),
-        );
+        const digest = toHex(digestBytes);
         const settle = await claimOnce(options, identitiesOf(options, digest, signature.id));
         return { payload, digest, ...signature, ...settle };
       },
