@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./api-node.js";
-import { settleWithResponse, verifyNodeRequest } from "./node-request.js";
+import { createWebhookVerifier } from "./node-crypto-api.js";
+import { settleWithResponse, verifyNodeRequest } from "./node-adapter.js";
 import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 declare global {

@@ -5,7 +5,7 @@ import {
   type AdapterSettings,
   type WebhookAdapterOptions,
 } from "./adapter.js";
-import { createWebhookVerifier } from "./api-web.js";
+import { createWebhookVerifier } from "./web-crypto-api.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor } from "./problem.js";
 import { readRequestBody } from "./raw-body.js";

@@ -5,7 +5,7 @@ export {
   signStandardWebhook,
   verifySignature,
   verifyWebhook,
-} from "./api-node.js";
+} from "./node-crypto-api.js";
 export type {
   SignatureApi,
   SignPayloadInput,
@@ -13,7 +13,7 @@ export type {
   VerifySignatureInput,
   WebhookBody,
   WebhookSecret,
-} from "./verify-core.js";
+} from "./signature-api.js";
 export type { VerifiedWebhook, VerifyWebhookInput, WebhookRequestInput, WebhookVerifier } from "./webhook-verifier.js";
 export type { ResolvedVerifierOptions, SignatureScheme, WebhookVerifierOptions } from "./options.js";
 export { VERIFIER_DEFAULTS } from "./options.js";

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./api-web.js";
+import { createWebhookVerifier } from "./web-crypto-api.js";
 import { createFetchHandler, type FetchWebhookHandler } from "./fetch.js";
-import { createNodeAdapter, type NodeWebhookHandler } from "./node-request.js";
+import { createNodeAdapter, type NodeWebhookHandler } from "./node-adapter.js";
 
 // Everything here uses Web Crypto and no Node module at run time, so one import serves App Router
 // routes in the Node.js runtime and in the Edge runtime, and Pages Router API routes.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./api-node.js";
-import { createNodeAdapter, type NodeWebhookHandler } from "./node-request.js";
+import { createWebhookVerifier } from "./node-crypto-api.js";
+import { createNodeAdapter, type NodeWebhookHandler } from "./node-adapter.js";
 
 /**
  * A `node:http` request listener: verifies, answers refusals with a JSON problem (a duplicate with
@@ -17,6 +17,6 @@ export function createNodeWebhookHandler(
   return createNodeAdapter(createWebhookVerifier, options, handler);
 }
 
-export type { NodeWebhookHandler } from "./node-request.js";
+export type { NodeWebhookHandler } from "./node-adapter.js";
 export type { WebhookAdapterOptions } from "./adapter.js";
 export type { VerifiedWebhook } from "./webhook-verifier.js";

@@ -1,7 +1,7 @@
 import { configError } from "./errors.js";
 import type { ReplayStore } from "./replay-store.js";
 import { resolveSecrets, type SecretKeys } from "./secrets.js";
-import type { WebhookSecret } from "./verify-core.js";
+import type { WebhookSecret } from "./signature-api.js";
 
 /** Which signature headers to accept. */
 export type SignatureScheme = "hub" | "standard" | "any";

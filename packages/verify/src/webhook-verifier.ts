@@ -7,7 +7,7 @@ import { resolveVerifierOptions, type ResolvedVerifierOptions, type WebhookVerif
 import { ReplayStoreFullError, type ReplayClaim, type ReplayCommit } from "./replay-store.js";
 import { SCHEMES } from "./schemes/index.js";
 import type { SignatureScheme } from "./schemes/scheme.js";
-import { matchDigest, type WebhookBody } from "./verify-core.js";
+import { matchDigest, type WebhookBody } from "./signature-api.js";
 
 /** What a verified request carries. */
 export interface VerifiedWebhook {

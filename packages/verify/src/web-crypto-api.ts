@@ -1,5 +1,5 @@
 import { computeHmacWeb } from "./crypto-web.js";
-import { createSignatureApi, type SignatureApi } from "./verify-core.js";
+import { createSignatureApi, type SignatureApi } from "./signature-api.js";
 import {
   createVerifierFactory,
   createVerifyWebhook,

@@ -1,5 +1,5 @@
 import { computeHmacNode } from "./crypto-node.js";
-import { createSignatureApi, type SignatureApi } from "./verify-core.js";
+import { createSignatureApi, type SignatureApi } from "./signature-api.js";
 import {
   createVerifierFactory,
   createVerifyWebhook,
