@@ -1,7 +1,7 @@
 // `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then four attacks.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { signedHeaders } from "../fixtures/signed-request.mjs";
+import { signedHeaders } from "@org/test-fixtures/signed-request";
 import { root } from "./workspace.mjs";
 
 const secret = "demo-secret";

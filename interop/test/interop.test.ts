@@ -6,8 +6,8 @@ import { parsePayload, type WebhookEvent } from "@org/webhook-types";
 import { verifyWebhook } from "@org/webhook-verify";
 import { createNodeWebhookHandler } from "@org/webhook-verify/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awkwardFeatureEvent, awkwardTrackingEvent } from "../../fixtures/awkward-events.mjs";
-import { gffTwoEventsBody, signatureVectors } from "../../fixtures/index.mjs";
+import { awkwardFeatureEvent, awkwardTrackingEvent } from "@org/test-fixtures/awkward-events";
+import { gffTwoEventsBody, signatureVectors } from "@org/test-fixtures";
 import { buildGoInterop, runGo, runGoAsync } from "./go.js";
 
 const secret = "interop-secret";

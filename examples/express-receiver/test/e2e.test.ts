@@ -6,9 +6,9 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../src/app.js";
 import type { ReceiverStats } from "../src/event-store.js";
-import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
-import { signedHeaders } from "../../../fixtures/signed-request.mjs";
-import { chromiumPath, hasChromium, missingOutsideCi } from "../../../fixtures/system-tools.mjs";
+import { runSenderProcess } from "@org/test-fixtures/sender-process";
+import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { chromiumPath, hasChromium, missingOutsideCi } from "@org/test-fixtures/system-tools";
 
 const secret = "e2e-secret";
 const refused: WebhookVerificationError[] = [];

@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../fixtures/free-port.mjs";
-import { runSenderProcess } from "../../../fixtures/sender-process.mjs";
-import { signedHeaders } from "../../../fixtures/signed-request.mjs";
+import { freePort } from "@org/test-fixtures/free-port";
+import { runSenderProcess } from "@org/test-fixtures/sender-process";
+import { signedHeaders } from "@org/test-fixtures/signed-request";
 
 const secret = "next-e2e-secret";
 const appDir = new URL("..", import.meta.url).pathname;

@@ -4,8 +4,8 @@ import type { WebhookEvent } from "@org/webhook-types";
 import {
   awkwardFeatureEvent as featureEvent,
   awkwardTrackingEvent as trackingEvent,
-} from "../../../fixtures/awkward-events.mjs";
-import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
+} from "@org/test-fixtures/awkward-events";
+import { gffTwoEventsBody } from "@org/test-fixtures";
 import { compareUtf8, serializeEvent, serializeEvents, serializeMeta, writeValue } from "../src/serializer.js";
 
 /**

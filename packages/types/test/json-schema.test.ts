@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
+import { gffTwoEventsBody } from "@org/test-fixtures";
 import { jsonSchemaFiles, payloadJsonSchema, safeParsePayload } from "../src/index.js";
 
 const ajv = new Ajv2020({ strict: false });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gffTwoEventsBody } from "../../../fixtures/index.mjs";
+import { gffTwoEventsBody } from "@org/test-fixtures";
 import {
   isValidEvent,
   MAX_REPORTED_ISSUES,

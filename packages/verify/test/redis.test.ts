@@ -7,7 +7,7 @@ import { createRedisReplayStore, type RedisClientLike } from "../src/redis.js";
 import { listen, type RunningServer } from "./helpers/http.js";
 import { startRedisServer, type RedisServer } from "./helpers/redis-server.js";
 import { post, secret, signedHeaders } from "./helpers/requests.js";
-import { hasRedisServer, missingOutsideCi } from "../../../fixtures/system-tools.mjs";
+import { hasRedisServer, missingOutsideCi } from "@org/test-fixtures/system-tools";
 
 let redis: RedisServer;
 let ioredis: Redis;

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { signatureVectors } from "../../../fixtures/index.mjs";
+import { signatureVectors } from "@org/test-fixtures";
 import * as nodeApi from "../src/index.js";
 import * as webApi from "../src/web.js";
 

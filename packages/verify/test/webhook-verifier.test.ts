@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { gffTwoEventsBody, signatureVectors } from "../../../fixtures/index.mjs";
+import { gffTwoEventsBody, signatureVectors } from "@org/test-fixtures";
 import * as nodeApi from "../src/index.js";
 import * as webApi from "../src/web.js";
 

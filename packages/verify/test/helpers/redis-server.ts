@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { freePort } from "../../../../fixtures/free-port.mjs";
+import { freePort } from "@org/test-fixtures/free-port";
 
 /** A real redis-server on 127.0.0.1, on a free port, without persistence; stop() ends it. */
 export interface RedisServer {

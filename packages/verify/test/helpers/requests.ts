@@ -1,5 +1,5 @@
-import { gffTwoEventsBody, signatureVectors } from "../../../../fixtures/index.mjs";
-import { signedHeaders as signedRequestHeaders } from "../../../../fixtures/signed-request.mjs";
+import { gffTwoEventsBody, signatureVectors } from "@org/test-fixtures";
+import { signedHeaders as signedRequestHeaders } from "@org/test-fixtures/signed-request";
 
 const vector = signatureVectors.find((candidate) => candidate.body.equals(gffTwoEventsBody));
 if (vector === undefined) throw new Error("the two-event vector is missing");
