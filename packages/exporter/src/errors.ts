@@ -4,7 +4,7 @@ import type { ValidationIssue } from "@org/webhook-types";
 export type WebhookExporterErrorCode =
   /** Bad options; `field` names the option. Thrown by `createWebhookExporter`. */
   | "ERR_WEBHOOK_CONFIG"
-  /** `add()` got an event of the wrong kind, or (with `validateEvents`) an invalid one; `issues` lists why. */
+  /** `add()` got an event of the wrong kind or with a bad field (with `validateEvents`, a bad nested value too); `issues` lists why. */
   | "ERR_WEBHOOK_EVENT"
   /** `add()` after `close()`. */
   | "ERR_WEBHOOK_CLOSED"

@@ -33,8 +33,9 @@ export interface ExporterStats {
 export interface WebhookExporter extends AsyncDisposable {
   /**
    * Queues one event: synchronous, O(1), no I/O. Never throws because of delivery.
-   * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` for an event of the other kind (or, with
-   * `validateEvents`, an invalid one); `ERR_WEBHOOK_CLOSED` after `close()`.
+   * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` for an event of the other kind, a required field
+   * missing or of the wrong type, or `creationDate` in milliseconds (with `validateEvents`, a nested
+   * value JSON cannot hold too); `ERR_WEBHOOK_CLOSED` after `close()`.
    */
   add(event: WebhookEvent): void;
   /** Sends everything waiting now; resolves when it was sent or failed (failures are kept). Never rejects. */

@@ -39,7 +39,11 @@ export interface WebhookExporterOptions extends ObserverOptions {
   dispatcher?: Dispatcher | undefined;
   /** The most milliseconds `close()` spends on its final flush. @default 10000 */
   closeTimeout?: number | undefined;
-  /** Check each event in `add()` and throw for an invalid one. @default process.env.NODE_ENV !== "production" */
+  /**
+   * Also walk each event's nested values in `add()` and throw for one JSON cannot hold. The shallow
+   * checks (kind, required fields and their types, `creationDate` in seconds) run always.
+   * @default process.env.NODE_ENV !== "production"
+   */
   validateEvents?: boolean | undefined;
   /**
    * The most events kept in memory; past it the oldest go to the spool, or are dropped and reported.
