@@ -3,6 +3,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gffTwoEventsBody } from "@org/test-fixtures";
+import { nearlyValidEvent } from "@org/test-fixtures/awkward-events";
 import { jsonSchemaFiles, payloadJsonSchema, safeParsePayload } from "../src/index.js";
 
 const ajv = new Ajv2020({ strict: false });
@@ -15,41 +16,8 @@ describe("committed JSON Schema", () => {
   });
 });
 
-const validFeature = {
-  kind: "feature",
-  userKey: "u",
-  creationDate: 1,
-  key: "k",
-  variation: "v",
-  value: 1,
-  default: true,
-  version: "",
-  source: "SERVER",
-};
-const validTracking = {
-  kind: "tracking",
-  userKey: "u",
-  creationDate: 1,
-  key: "k",
-  evaluationContext: {},
-  trackingEventDetails: null,
-};
-
 /** Events near the valid ones: every field replaced by a random JSON value, or removed. */
-const mutatedEvent = fc
-  .tuple(
-    fc.constantFrom<Record<string, unknown>>(validFeature, validTracking),
-    fc.constantFrom(
-      ...new Set([...Object.keys(validFeature), ...Object.keys(validTracking), "contextKind", "metadata"]),
-    ),
-    fc.option(fc.oneof(fc.jsonValue(), fc.constantFrom(1e11, 99_999_999_999, -1, 0.5)), { nil: undefined }),
-  )
-  .map(([base, key, value]) => {
-    const event = { ...base };
-    if (value === undefined) delete event[key];
-    else event[key] = value;
-    return event;
-  });
+const mutatedEvent = nearlyValidEvent();
 
 describe("JSON Schema and validators", () => {
   it("agree on GO Feature Flag's payload", () => {
