@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { wireBody, wireFeatureEvent } from "@org/test-fixtures/wire-event";
 import { root } from "./workspace.mjs";
 
 const secret = "demo-secret";
@@ -81,22 +82,9 @@ try {
 
   // Requests a receiver must not process: replays (acknowledged, never stored twice) and forgeries. The
   // first is a real signed request, as the exporter sends it.
-  const body = JSON.stringify({
-    meta: { hostname: "demo" },
-    events: [
-      {
-        kind: "feature",
-        userKey: "u",
-        creationDate: Math.floor(Date.now() / 1000),
-        key: "new-checkout",
-        variation: "enabled",
-        value: true,
-        default: false,
-        version: "",
-        source: "SERVER",
-      },
-    ],
-  });
+  const body = wireBody("demo", [
+    wireFeatureEvent("new-checkout", "enabled", { creationDate: Math.floor(Date.now() / 1000) }),
+  ]);
   const post = async (headers, payload) => {
     const response = await fetch(`${baseUrl}/webhook`, { method: "POST", headers, body: payload });
     const answer = await response.json();

@@ -8,6 +8,7 @@ import { createReceiverApp } from "../src/app.js";
 import type { ReceiverStats } from "../src/event-store.js";
 import { runSenderProcess } from "@org/test-fixtures/sender-process";
 import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { wireBody, wireFeatureEvent } from "@org/test-fixtures/wire-event";
 import { chromiumPath, hasChromium, missingOutsideCi } from "@org/test-fixtures/system-tools";
 
 const secret = "e2e-secret";
@@ -55,22 +56,7 @@ describe("sender -> Express receiver", () => {
   });
 
   it("acknowledges a replayed request once as a duplicate (also stripped of its Standard Webhooks headers), refuses a tampered body and a wrong secret (401)", async () => {
-    const body = JSON.stringify({
-      meta: { hostname: "e2e" },
-      events: [
-        {
-          kind: "feature",
-          userKey: "u",
-          creationDate: 1_767_225_600,
-          key: "new-checkout",
-          variation: "enabled",
-          value: true,
-          default: false,
-          version: "",
-          source: "SERVER",
-        },
-      ],
-    });
+    const body = wireBody("e2e", [wireFeatureEvent("new-checkout", "enabled")]);
     const before = await stats();
     const genuine = await signedHeaders(secret, body);
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
@@ -91,23 +77,16 @@ describe("sender -> Express receiver", () => {
   });
 
   it("keeps working after signed events with hostile keys (__proto__, constructor)", async () => {
-    const event = (key: string, variation: string) => ({
-      kind: "feature",
-      userKey: "u",
-      creationDate: 1_767_225_600,
-      key,
-      variation,
-      value: true,
-      default: false,
-      version: "",
-      source: "SERVER",
-    });
     const hostile = JSON.stringify({
       meta: { hostname: "e2e", __proto__: "x" },
-      events: [event("__proto__", "polluted"), event("constructor", "keys"), event("toString", "__proto__")],
+      events: [
+        wireFeatureEvent("__proto__", "polluted"),
+        wireFeatureEvent("constructor", "keys"),
+        wireFeatureEvent("toString", "__proto__"),
+      ],
     });
     expect(await post(await signedHeaders(secret, hostile), hostile)).toEqual({ status: 200, code: undefined });
-    const after = JSON.stringify({ meta: { hostname: "e2e" }, events: [event("new-checkout", "enabled")] });
+    const after = JSON.stringify({ meta: { hostname: "e2e" }, events: [wireFeatureEvent("new-checkout", "enabled")] });
     expect(await post(await signedHeaders(secret, after), after)).toEqual({ status: 200, code: undefined });
     const received = await stats();
     expect(received.flags.__proto__).toEqual({ polluted: 1 });

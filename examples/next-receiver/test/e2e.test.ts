@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@org/test-fixtures/free-port";
 import { runSenderProcess } from "@org/test-fixtures/sender-process";
 import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { wireFeatureEvent } from "@org/test-fixtures/wire-event";
 
 const secret = "next-e2e-secret";
 const appDir = new URL("..", import.meta.url).pathname;
@@ -100,24 +101,13 @@ describe.each([
   });
 
   it("keeps working after signed events with hostile keys (__proto__, constructor)", async () => {
-    const event = (key: string, variation: string) => ({
-      kind: "feature",
-      userKey: "u",
-      creationDate: 1_767_225_600,
-      key,
-      variation,
-      value: true,
-      default: false,
-      version: "",
-      source: "SERVER",
-    });
     const send = async (events: object[]) => {
       const body = JSON.stringify({ meta: { hostname: "e2e" }, events });
       return (await fetch(`${baseUrl}${path}`, { method: "POST", headers: await signedHeaders(secret, body), body }))
         .status;
     };
-    expect(await send([event("__proto__", "polluted"), event("constructor", "keys")])).toBe(200);
-    expect(await send([event("after", "fine")])).toBe(200);
+    expect(await send([wireFeatureEvent("__proto__", "polluted"), wireFeatureEvent("constructor", "keys")])).toBe(200);
+    expect(await send([wireFeatureEvent("after", "fine")])).toBe(200);
     const stats = (await (await fetch(`${baseUrl}${path}`)).json()) as Stats;
     expect(stats.flags.constructor).toEqual({ keys: 1 });
     expect(stats.flags.after).toEqual({ fine: 1 });
