@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { gffTwoEventsBody } from "@org/test-fixtures";
 import { nearlyValidEvent } from "@org/test-fixtures/awkward-events";
 import {
+  deriveSecretKeys,
   isValidEvent,
   MAX_REPORTED_ISSUES,
   parseEvent,
@@ -233,5 +234,20 @@ describe("parsePayload with hostile keys", () => {
     const bad: unknown = JSON.parse('{"meta":{"__proto__":{"polluted":1}},"events":[]}');
     expect(safeParsePayload(bad)).toMatchObject({ success: false, error: { issues: [{ path: "/meta/__proto__" }] } });
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});
+
+describe("deriveSecretKeys", () => {
+  it("gives the hub scheme the secret's bytes, and Standard Webhooks a whsec_ secret's decoded rest", () => {
+    const plain = deriveSecretKeys("s3cret");
+    expect(plain).toEqual({ hub: new TextEncoder().encode("s3cret"), standard: new TextEncoder().encode("s3cret") });
+    const whsec = deriveSecretKeys(`whsec_${Buffer.from("key").toString("base64")}`);
+    expect("error" in whsec ? undefined : Buffer.from(whsec.standard).toString()).toBe("key");
+  });
+
+  it.each(["", "whsec_", "whsec_***", "whsec_abc"])("refuses %j, without naming it", (secret) => {
+    const result = deriveSecretKeys(secret);
+    expect(result).toMatchObject({ error: expect.any(String) as string });
+    if (secret.length > "whsec_".length && "error" in result) expect(result.error).not.toContain(secret);
   });
 });
