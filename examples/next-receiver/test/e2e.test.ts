@@ -113,3 +113,27 @@ describe.each([
     expect(stats.flags.after).toEqual({ fine: 1 });
   });
 });
+
+describe("a genuine batch larger than the Edge runtime keeps (10 MB)", () => {
+  it("is answered 413 naming the limit on the Edge route, and accepted on the Node.js route", async () => {
+    // About 12 MB: 60,000 events, as GO Feature Flag sends a large flush.
+    const events = Array.from({ length: 60_000 }, (_, index) =>
+      wireFeatureEvent(`flag-${String(index % 7)}`, "on", { userKey: `user-${String(index)}-${"x".repeat(80)}` }),
+    );
+    const body = JSON.stringify({ meta: { hostname: "e2e" }, events });
+    expect(body.length).toBeGreaterThan(11 * 1024 * 1024);
+    const post = async (path: string) => {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: "POST",
+        headers: await signedHeaders(secret, body),
+        body,
+      });
+      return { status: response.status, json: (await response.json()) as { code?: string; detail?: string } };
+    };
+    const edge = await post("/api/webhook-edge");
+    expect(edge.status).toBe(413);
+    expect(edge.json.code).toBe("ERR_BODY_TOO_LARGE");
+    expect(edge.json.detail).toContain("10 MB");
+    expect((await post("/api/webhook")).status).toBe(200);
+  });
+});

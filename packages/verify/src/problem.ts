@@ -6,6 +6,8 @@ export interface WebhookProblem {
   title: string;
   status: number;
   code: WebhookVerificationErrorCode;
+  /** For `ERR_BODY_TOO_LARGE` only: the limit, and which one (the receiver's, or the runtime's truncation). */
+  detail?: string;
 }
 
 /** A whole HTTP answer, ready for any framework to write. */
@@ -60,6 +62,8 @@ export function answerFor(error: WebhookVerificationError): WebhookAnswer {
   if (error.code === "ERR_REPLAYED") {
     return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ duplicate: true }) };
   }
+  // The limit is the receiver's own setting, not the request's content: saying it helps the sender's operator.
+  if (error.code === "ERR_BODY_TOO_LARGE") problem.detail = error.message;
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
   if (problem.status === 413 || problem.status === 408) headers.connection = "close";
