@@ -70,6 +70,11 @@ export function configError(field: string, expectation: string): WebhookExporter
   return new WebhookExporterError("ERR_WEBHOOK_CONFIG", `${field} ${expectation}`, { field });
 }
 
+/** A spool (filesystem) error, wrapping the `cause` when there is one. */
+export function spoolError(message: string, cause?: unknown): WebhookExporterError {
+  return new WebhookExporterError("ERR_WEBHOOK_SPOOL", message, cause === undefined ? {} : { cause });
+}
+
 /** A short, secret-free description of a received value for config messages. */
 export function describeReceived(value: unknown): string {
   if (typeof value === "number") return String(value);

@@ -66,6 +66,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     observer,
     endpoint,
     maxBufferedEvents: options.maxBufferedEvents,
+    pending,
     inFlight: () => loop.inFlight,
     failing: () => loop.failing,
   });

@@ -28,6 +28,8 @@ export function createMemoryBound(parts: {
   observer: Observer;
   maxBufferedEvents: number;
   endpoint: string;
+  /** Events held, in memory or on disk (the exporter's `pending`). */
+  pending: () => number;
   /** The batch on the wire: never evicted, or its delivery would settle another batch. */
   inFlight: () => Batch | undefined;
   /** Whether the last attempt failed: names the cause in the warning. */
@@ -37,7 +39,7 @@ export function createMemoryBound(parts: {
   let warned = false;
   let spilling: Promise<void> | undefined;
 
-  const inMemory = () => buffer.pendingCount + cutter.beingCut - (keeper?.diskOnlyEvents ?? 0);
+  const inMemory = () => parts.pending() - (keeper?.diskOnlyEvents ?? 0);
 
   async function spill(): Promise<void> {
     if (keeper === undefined) return;

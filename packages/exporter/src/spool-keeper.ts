@@ -1,5 +1,5 @@
 import type { Batch } from "./batch.js";
-import { WebhookExporterError } from "./errors.js";
+import { spoolError } from "./errors.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { Ledger } from "./ledger.js";
 import type { Observer } from "./observer.js";
@@ -26,10 +26,6 @@ export interface SpoolKeeper {
   /** Keeps a refused batch in the dead-letter folder; returns its path, or `undefined` when it could not be written. */
   deadLetter(batch: Batch & { body: Buffer }): Promise<string | undefined>;
   release(): void;
-}
-
-function spoolError(message: string, cause: unknown): WebhookExporterError {
-  return new WebhookExporterError("ERR_WEBHOOK_SPOOL", message, { cause });
 }
 
 export function createSpoolKeeper(

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { WebhookExporterError } from "./errors.js";
+import { spoolError, type WebhookExporterError } from "./errors.js";
 
 const LOCK_FILE = "exporter.lock";
 /** The holder touches its lock this often. */
@@ -23,10 +23,6 @@ export interface SpoolLock {
 
 /** Directories locked by exporters of this process (the pid in the lock file cannot tell them apart). */
 const lockedHere = new Set<string>();
-
-function spoolError(message: string, cause?: unknown): WebhookExporterError {
-  return new WebhookExporterError("ERR_WEBHOOK_SPOOL", message, cause === undefined ? {} : { cause });
-}
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;

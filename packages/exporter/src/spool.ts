@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { WebhookExporterError } from "./errors.js";
+import { spoolError, type WebhookExporterError } from "./errors.js";
 import { acquireSpoolLock } from "./spool-lock.js";
 
 /**
@@ -53,10 +53,6 @@ const SUFFIX = ".batch";
 
 function sha256(body: Buffer): string {
   return createHash("sha256").update(body).digest("hex");
-}
-
-function spoolError(message: string, cause?: unknown): WebhookExporterError {
-  return new WebhookExporterError("ERR_WEBHOOK_SPOOL", message, cause === undefined ? {} : { cause });
 }
 
 /**

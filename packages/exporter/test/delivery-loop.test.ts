@@ -52,6 +52,7 @@ function setUp(
     observer,
     endpoint: "e",
     maxBufferedEvents: options.maxBufferedEvents,
+    pending,
     inFlight: () => loop.inFlight,
     failing: () => loop.failing,
   });
