@@ -5,7 +5,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createWebhookExporter, type DropReason } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { useExporterHarness } from "../helpers/harness.js";
+import { answer, deliveredOnce } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const harness = useExporterHarness(() => ({ flushInterval: 200, retryBaseDelayMs: 20, validateEvents: false }));
 const { exporterFor } = harness;
@@ -15,41 +17,7 @@ beforeEach(() => {
   ({ receiver, spoolDir } = harness);
 });
 
-/** Events received once each after dropping re-sent batches by webhook-id. */
-function deliveredOnce(): string[] {
-  const seen = new Set<string>();
-  const keys: string[] = [];
-  for (const request of receiver.requests) {
-    const id = String(request.headers["webhook-id"]);
-    const answered = (request as { answered?: number }).answered ?? 200;
-    if (answered >= 300 || seen.has(id)) continue;
-    seen.add(id);
-    keys.push(
-      ...(JSON.parse(request.body.toString()) as { events: { userKey: string }[] }).events.map(
-        (event) => event.userKey,
-      ),
-    );
-  }
-  return keys;
-}
-
-/** Answers with `status` and remembers it on the request, for the ledger. */
-function answer(status: number, headers: Record<string, string> = {}) {
-  return (request: object, res: { writeHead(status: number, headers: Record<string, string>): { end(): void } }) => {
-    (request as { answered?: number }).answered = status;
-    res.writeHead(status, headers).end();
-  };
-}
-
 const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
-
-async function waitUntil(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("fault injection: the ledger holds (added = received once + dropped and reported)", () => {
   it("survives an endpoint that is down for the whole run, then comes back", async () => {
@@ -60,7 +28,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     for (let index = 300; index < 500; index++) exporter.add(featureEvent(index));
     await receiver.restart();
     await waitUntil(() => exporter.stats().sent === 500);
-    expect(deliveredOnce()).toEqual(keys(0, 500));
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 500));
     expect(exporter.stats()).toMatchObject({ added: 500, sent: 500, dropped: 0, pending: 0 });
   });
 
@@ -71,7 +39,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     const exporter = exporterFor({ maxEventInMemory: 50 });
     for (let index = 0; index < 200; index++) exporter.add(featureEvent(index));
     await waitUntil(() => exporter.stats().sent === 200);
-    expect(deliveredOnce()).toEqual(keys(0, 200));
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 200));
     expect(exporter.stats().failedAttempts).toBe(4);
   });
 
@@ -85,7 +53,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     await exporter.flush();
     await waitUntil(() => exporter.stats().sent === 1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(deliveredOnce()).toEqual(["user-1"]);
+    expect(deliveredOnce(receiver)).toEqual(["user-1"]);
   });
 
   it("retries a connection reset in the middle of the body", async () => {
@@ -122,7 +90,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     exporter.add(featureEvent(1));
     await waitUntil(() => exporter.stats().sent === 1);
     expect(exporter.stats().lastError?.reason).toBe("timeout");
-    expect(deliveredOnce()).toEqual(["user-1"]);
+    expect(deliveredOnce(receiver)).toEqual(["user-1"]);
   });
 
   it("splits batches over the endpoint's size limit, and drops (and reports) one event too large alone", async () => {
@@ -135,7 +103,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     exporter.add({ ...featureEvent(20), userKey: "x".repeat(1000) });
     await exporter.flush();
     await waitUntil(() => exporter.stats().pending === 0);
-    expect(deliveredOnce()).toEqual(keys(0, 20));
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 20));
     expect(drops).toEqual([[1, "too-large"]]);
   });
 
@@ -160,7 +128,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
     await receiver.restart();
     await waitUntil(() => exporter.stats().pending === 0);
-    const received = deliveredOnce();
+    const received = deliveredOnce(receiver);
     const dropped = drops.reduce((sum, count) => sum + count, 0);
     expect(received.length + dropped).toBe(added);
     expect(new Set(received).size).toBe(received.length);
@@ -210,7 +178,7 @@ describe("the durable spool", () => {
     expect(await second.output).toMatch(/^drained/);
     expect(await second.exited).toBe(0);
     // The 50 events added after the last flush attempt were only in memory: lost with SIGKILL, as documented.
-    expect(deliveredOnce()).toEqual(keys(0, 1000));
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 1000));
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
   }, 20_000);
 
@@ -220,7 +188,7 @@ describe("the durable spool", () => {
     expect(receiver.requests).toHaveLength(0);
     child.signal("SIGTERM");
     expect(await child.exited).toBe("SIGTERM");
-    expect(deliveredOnce()).toEqual(keys(0, 100));
+    expect(deliveredOnce(receiver)).toEqual(keys(0, 100));
   }, 20_000);
 
   it("refuses a second exporter on the same directory", () => {
@@ -256,7 +224,7 @@ describe("the durable spool", () => {
     };
     const reader = exporterFor({ spool: { dir: spoolDir }, logger });
     await waitUntil(() => reader.stats().sent === 1);
-    expect(deliveredOnce()).toEqual(["user-1"]);
+    expect(deliveredOnce(receiver)).toEqual(["user-1"]);
     expect(warnings.some((message) => message.includes("torn"))).toBe(true);
     expect(readdirSync(spoolDir).some((file) => file.endsWith(".torn"))).toBe(true);
   });
