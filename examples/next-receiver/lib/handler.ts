@@ -1,4 +1,4 @@
-import { createMemoryReplayStore } from "@org/webhook-verify/web";
+import { createMemoryReplayStore } from "@org/webhook-verify";
 import { withWebhook } from "@org/webhook-verify/next";
 import { countDuplicate, recordBatch, statsFor, webhookSecret } from "./store";
 

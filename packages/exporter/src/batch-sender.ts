@@ -4,7 +4,8 @@ import { WebhookExporterError } from "./errors.js";
 import type { Observer } from "./observer.js";
 import { describeEndpoint, type ResolvedOptions } from "./options.js";
 import { judge, type Verdict } from "./retry-policy.js";
-import { signHub, signStandard } from "./signer.js";
+import { hubSigning, standardSigning } from "@org/webhook-types";
+import { signWith } from "./signer.js";
 import type { Transport } from "./transport.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
@@ -39,9 +40,12 @@ export function createBatchSender(
     headers["webhook-id"] = batch.id;
     headers["webhook-timestamp"] = String(timestamp);
     if (options.signingKeys !== undefined) {
-      batch.hubSignature ??= await signHub(options.signingKeys, batch.body);
-      headers["x-hub-signature-256"] = batch.hubSignature;
-      headers["webhook-signature"] = await signStandard(options.signingKeys, batch.id, timestamp, batch.body);
+      batch.hubSignature ??= await signWith(hubSigning, options.signingKeys, batch.body);
+      headers[hubSigning.signatureHeader] = batch.hubSignature;
+      headers[standardSigning.signatureHeader] = await signWith(standardSigning, options.signingKeys, batch.body, {
+        id: batch.id,
+        timestampText: headers["webhook-timestamp"],
+      });
     }
     return headers;
   }

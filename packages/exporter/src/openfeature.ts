@@ -26,17 +26,29 @@ export interface WebhookExporterHookOptions {
 /** The part of an exporter the OpenFeature integration uses. */
 export type ExporterSink = Pick<WebhookExporter, "add" | "eventType">;
 
-function contextKindOf(context: Readonly<EvaluationContext>): string {
-  return context.anonymous === true ? "anonymousUser" : "user";
+/** The fields every event starts with after `kind`: who, and when (Unix seconds). */
+function subjectOf(
+  context: Readonly<EvaluationContext>,
+): Pick<FeatureEvent, "contextKind" | "userKey" | "creationDate"> {
+  return {
+    contextKind: context.anonymous === true ? "anonymousUser" : "user",
+    userKey: context.targetingKey ?? "",
+    creationDate: Math.floor(Date.now() / 1000),
+  };
+}
+
+/** Adds the event; a refusal goes to `onError`, never into the evaluation or `track` call. */
+function addOrReport(exporter: ExporterSink, event: FeatureEvent | TrackingEvent, onError?: (error: unknown) => void) {
+  try {
+    exporter.add(event);
+  } catch (error) {
+    onError?.(error);
+  }
 }
 
 function versionOf(details: EvaluationDetails<FlagValue> | undefined): string {
   const version = details?.flagMetadata.version;
   return typeof version === "string" || typeof version === "number" ? String(version) : "";
-}
-
-function nowInUnixSeconds(): number {
-  return Math.floor(Date.now() / 1000);
 }
 
 /**
@@ -66,9 +78,7 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
     // Keys in wire order, so the exporter's fast serializer path applies.
     const event: FeatureEvent = {
       kind: "feature",
-      contextKind: contextKindOf(context),
-      userKey: context.targetingKey ?? "",
-      creationDate: nowInUnixSeconds(),
+      ...subjectOf(context),
       key: flagKey,
       variation,
       value,
@@ -77,11 +87,7 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
       source: "SERVER",
     };
     if (hasMetadata) event.metadata = metadata;
-    try {
-      exporter.add(event);
-    } catch (error) {
-      onError?.(error);
-    }
+    addOrReport(exporter, event, onError);
   }
 
   return {
@@ -111,18 +117,12 @@ export function trackWithExporter<P extends Provider>(
   provider.track = (name: string, context: EvaluationContext, details: TrackingEventDetails) => {
     const event: TrackingEvent = {
       kind: "tracking",
-      contextKind: contextKindOf(context),
-      userKey: context.targetingKey ?? "",
-      creationDate: nowInUnixSeconds(),
+      ...subjectOf(context),
       key: name,
       evaluationContext: { ...context },
       trackingEventDetails: { ...details },
     };
-    try {
-      exporter.add(event);
-    } catch (error) {
-      options.onError?.(error);
-    }
+    addOrReport(exporter, event, options.onError);
     own?.(name, context, details);
   };
   return provider;

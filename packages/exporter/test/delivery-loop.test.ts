@@ -166,7 +166,8 @@ describe("createDeliveryLoop", () => {
   it("cuts the next batch while one is on the wire", async () => {
     const cutWhileSending: number[] = [];
     const parts = setUp(
-      () => {
+      async () => {
+        await new Promise(setImmediate); // the request's turn on the wire
         cutWhileSending.push(parts.buffer.batchCount);
         return 200;
       },

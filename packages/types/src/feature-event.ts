@@ -6,11 +6,7 @@ import type { InferShape } from "./field.js";
  */
 export const featureEventShape = {
   kind: { type: "string", const: "feature", description: 'Always "feature".' },
-  contextKind: {
-    type: "string",
-    optional: true,
-    description: '"user", or "anonymousUser" for an anonymous context; omitted when empty.',
-  },
+  contextKind: { type: "string", optional: true, description: '"user" or "anonymousUser"; omitted when empty.' },
   userKey: { type: "string", description: "The evaluation context's targeting key." },
   creationDate: {
     type: "unixSeconds",

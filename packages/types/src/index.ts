@@ -22,3 +22,5 @@ export type { JsonSchema } from "./json-schema.js";
 export { featureEventJsonSchema, jsonSchemaFiles, payloadJsonSchema, trackingEventJsonSchema } from "./json-schema.js";
 export type { SecretKeys } from "./secret-keys.js";
 export { deriveSecretKeys } from "./secret-keys.js";
+export type { SignedFields, SigningScheme } from "./signature-schemes.js";
+export { hubSigning, standardSigning, toBase64, toHex } from "./signature-schemes.js";

@@ -7,12 +7,19 @@ import type { WebhookEvent } from "./payload.js";
 
 const optionalString = (value: unknown) => value === undefined || typeof value === "string";
 
-function isFeature(event: Record<string, unknown>): boolean {
+/** The fields both kinds share: who, when, and which flag or tracking event. */
+function hasSubject(event: Record<string, unknown>): boolean {
   return (
     optionalString(event.contextKind) &&
     typeof event.userKey === "string" &&
     isUnixSeconds(event.creationDate) &&
-    typeof event.key === "string" &&
+    typeof event.key === "string"
+  );
+}
+
+function isFeature(event: Record<string, unknown>): boolean {
+  return (
+    hasSubject(event) &&
     typeof event.variation === "string" &&
     isJsonRepresentable(event.value) &&
     typeof event.default === "boolean" &&
@@ -24,10 +31,7 @@ function isFeature(event: Record<string, unknown>): boolean {
 
 function isTracking(event: Record<string, unknown>): boolean {
   return (
-    optionalString(event.contextKind) &&
-    typeof event.userKey === "string" &&
-    isUnixSeconds(event.creationDate) &&
-    typeof event.key === "string" &&
+    hasSubject(event) &&
     (event.evaluationContext === null || isPlainObject(event.evaluationContext)) &&
     (event.trackingEventDetails === null || isPlainObject(event.trackingEventDetails))
   );

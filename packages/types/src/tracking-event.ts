@@ -3,11 +3,7 @@ import type { InferShape } from "./field.js";
 /** The tracking event, field by field in wire order (contract §2). */
 export const trackingEventShape = {
   kind: { type: "string", const: "tracking", description: 'Always "tracking".' },
-  contextKind: {
-    type: "string",
-    optional: true,
-    description: '"user", or "anonymousUser" for an anonymous context; omitted when empty.',
-  },
+  contextKind: { type: "string", optional: true, description: '"user" or "anonymousUser"; omitted when empty.' },
   userKey: { type: "string", description: "The evaluation context's targeting key." },
   creationDate: { type: "unixSeconds", description: "When the event happened, in Unix seconds (not milliseconds)." },
   key: { type: "string", description: "The tracking event's name." },

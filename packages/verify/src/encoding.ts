@@ -20,19 +20,6 @@ export function bodyBytes(body: string | Uint8Array | ArrayBuffer): Uint8Array {
   );
 }
 
-export function utf8Bytes(text: string): Uint8Array {
-  return utf8.encode(text);
-}
-
-const HEX_DIGITS = "0123456789abcdef";
-
-/** Lowercase hex, as the contract's signature requires. */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += HEX_DIGITS.charAt(byte >> 4) + HEX_DIGITS.charAt(byte & 15);
-  return out;
-}
-
 /** Decodes hex that the caller has already checked against a strict grammar. */
 export function fromCheckedHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
@@ -45,12 +32,6 @@ export function fromCheckedHex(hex: string): Uint8Array {
 /** The value of one hex digit's char code (0-9, a-f, A-F). */
 function hexValue(code: number): number {
   return code <= 57 ? code - 48 : (code | 32) - 87;
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /** Decodes base64 that the caller has already checked against a strict grammar. */

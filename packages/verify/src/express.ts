@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./node-crypto-api.js";
+import { createWebhookVerifier } from "./public-functions.js";
 import { settleWithResponse, verifyNodeRequest } from "./node-adapter.js";
 import type { VerifiedWebhook } from "./webhook-verifier.js";
 

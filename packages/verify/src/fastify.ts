@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyPluginCallback, FastifyReply } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import { asVerificationError, handlerFailure, splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./node-crypto-api.js";
+import { createWebhookVerifier } from "./public-functions.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor, isMisuse } from "./problem.js";
 import { readNodeBody } from "./raw-body.js";

@@ -1,11 +1,6 @@
-import {
-  asVerificationError,
-  handlerFailure,
-  splitAdapterOptions,
-  type AdapterSettings,
-  type WebhookAdapterOptions,
-} from "./adapter.js";
-import { createWebhookVerifier } from "./web-crypto-api.js";
+import { asVerificationError, handlerFailure, splitAdapterOptions } from "./adapter.js";
+import type { AdapterSettings, WebhookAdapterOptions } from "./adapter.js";
+import { createWebhookVerifier } from "./public-functions.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor } from "./problem.js";
 import { readRequestBody } from "./raw-body.js";

@@ -5,7 +5,7 @@ export {
   signStandardWebhook,
   verifySignature,
   verifyWebhook,
-} from "./node-crypto-api.js";
+} from "./public-functions.js";
 export type {
   SignatureApi,
   SignPayloadInput,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebhookAdapterOptions } from "./adapter.js";
-import { createWebhookVerifier } from "./web-crypto-api.js";
+import { createWebhookVerifier } from "./public-functions.js";
 import { createFetchHandler, type FetchWebhookHandler } from "./fetch.js";
 import { createNodeAdapter, type NodeWebhookHandler } from "./node-adapter.js";
 

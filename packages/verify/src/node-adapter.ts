@@ -1,11 +1,6 @@
 import type { ServerResponse } from "node:http";
-import {
-  asVerificationError,
-  handlerFailure,
-  splitAdapterOptions,
-  type AdapterSettings,
-  type WebhookAdapterOptions,
-} from "./adapter.js";
+import { asVerificationError, handlerFailure, splitAdapterOptions } from "./adapter.js";
+import type { AdapterSettings, WebhookAdapterOptions } from "./adapter.js";
 import type { WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
 import { answerFor, isMisuse } from "./problem.js";

@@ -1,5 +1,6 @@
 import { safeParsePayload, type WebhookPayload } from "@org/webhook-types";
-import { bodyBytes, toHex } from "./encoding.js";
+import { toHex } from "@org/webhook-types";
+import { bodyBytes } from "./encoding.js";
 import { WebhookVerificationError } from "./errors.js";
 import { readHeader, type HeaderSource } from "./headers.js";
 import type { ComputeHmac } from "./hmac.js";

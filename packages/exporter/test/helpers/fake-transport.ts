@@ -7,17 +7,20 @@ export interface SentRequest {
   events: string[];
 }
 
+type ScriptedAnswer = number | "network" | { status: number; retryAfter: string };
+
 /**
  * A transport that answers from a script, in memory: `answer(request, index)` returns the status, or
- * "network" for no answer. Records every request with the user keys of its events.
+ * "network" for no answer; a promise of one stands for a request that takes time on the wire.
+ * Records every request with the user keys of its events.
  */
 export function fakeTransport(
-  answer: (request: SentRequest, index: number) => number | "network" | { status: number; retryAfter: string },
+  answer: (request: SentRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>,
 ): Transport & { requests: SentRequest[] } {
   const requests: SentRequest[] = [];
   return {
     requests,
-    send(body, headers) {
+    async send(body, headers) {
       const request = {
         body: Buffer.from(body),
         headers,
@@ -26,14 +29,14 @@ export function fakeTransport(
         ),
       };
       requests.push(request);
-      const scripted = answer(request, requests.length - 1);
+      const scripted = await answer(request, requests.length - 1);
       const outcome: SendOutcome =
         scripted === "network"
           ? { kind: "no-answer", reason: "network", error: new Error("connection refused") }
           : typeof scripted === "number"
             ? { kind: "answer", status: scripted, retryAfter: undefined }
             : { kind: "answer", status: scripted.status, retryAfter: scripted.retryAfter };
-      return Promise.resolve(outcome);
+      return outcome;
     },
     close: () => Promise.resolve(),
   };

@@ -1,4 +1,5 @@
-import { fromCheckedHex, toHex } from "../encoding.js";
+import { hubSigning } from "@org/webhook-types";
+import { fromCheckedHex } from "../encoding.js";
 import { WebhookVerificationError } from "../errors.js";
 import { readHeader } from "../headers.js";
 import type { SignatureScheme } from "./scheme.js";
@@ -16,15 +17,10 @@ export function parseHubSignature(value: string | undefined): Uint8Array | undef
   return match?.[1] === undefined ? undefined : fromCheckedHex(match[1]);
 }
 
-/**
- * `X-Hub-Signature-256` (GO Feature Flag): HMAC-SHA256 of the body alone, under the secret's UTF-8
- * bytes, as `sha256=<lowercase hex>`. It signs no id and no time.
- */
+/** `X-Hub-Signature-256` (GO Feature Flag): signed as `hubSigning` says; read from the one header. */
 export const hubScheme: SignatureScheme = {
-  name: "hub",
-  signatureHeader: "x-hub-signature-256",
+  ...hubSigning,
   mismatch: "X-Hub-Signature-256 does not match the body",
-  keyOf: (keys) => keys.hub,
   read: (headers) => {
     const digest = parseHubSignature(readHeader(headers, "x-hub-signature-256"));
     if (digest === undefined) {
@@ -36,6 +32,4 @@ export const hubScheme: SignatureScheme = {
     // The hub header signs the body only: a webhook-id beside it, if any, is anyone's.
     return { candidates: [digest], id: undefined, timestamp: undefined };
   },
-  signedParts: (body) => [body],
-  format: (mac) => `sha256=${toHex(mac)}`,
 };

@@ -1,4 +1,5 @@
-import { fromCheckedBase64, toBase64, utf8Bytes } from "../encoding.js";
+import { standardSigning } from "@org/webhook-types";
+import { fromCheckedBase64 } from "../encoding.js";
 import { WebhookVerificationError } from "../errors.js";
 import { readHeader } from "../headers.js";
 import type { SignatureScheme } from "./scheme.js";
@@ -32,15 +33,12 @@ export function parseStandardSignatures(value: string | undefined): Uint8Array[]
 }
 
 /**
- * Standard Webhooks: HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the secret (a
- * `whsec_` secret base64-decoded), as `v1,<base64>`. The id and the time are signed: a request is
+ * Standard Webhooks: signed as `standardSigning` says. The id and the time are signed: a request is
  * refused outside `toleranceSeconds`, and its id is an identity a replay store can trust.
  */
 export const standardScheme: SignatureScheme = {
-  name: "standard",
-  signatureHeader: "webhook-signature",
+  ...standardSigning,
   mismatch: "webhook-signature does not match the body",
-  keyOf: (keys) => keys.standard,
   read: (headers, nowSeconds, toleranceSeconds) => {
     const id = readHeader(headers, "webhook-id");
     const text = readHeader(headers, "webhook-timestamp");
@@ -59,6 +57,4 @@ export const standardScheme: SignatureScheme = {
     }
     return { candidates, id, timestamp: { seconds, text } };
   },
-  signedParts: (body, signed) => [utf8Bytes(`${signed.id ?? ""}.${signed.timestampText ?? ""}.`), body],
-  format: (mac) => `v1,${toBase64(mac)}`,
 };

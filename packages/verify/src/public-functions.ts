@@ -1,4 +1,6 @@
+import { nodeHmac } from "./crypto-node.js";
 import { computeHmacWeb } from "./crypto-web.js";
+import type { ComputeHmac } from "./hmac.js";
 import { createSignatureApi, type SignatureApi } from "./signature-api.js";
 import {
   createVerifierFactory,
@@ -9,8 +11,11 @@ import {
 } from "./webhook-verifier.js";
 import type { WebhookVerifierOptions } from "./options.js";
 
-// The public functions, bound to Web Crypto (crypto.subtle). See SignatureApi and WebhookVerifier for their documentation.
-const signatures = createSignatureApi(computeHmacWeb);
+/** node:crypto where the runtime has it (synchronous, streams the body), Web Crypto everywhere else. */
+export const computeHmac: ComputeHmac = nodeHmac() ?? computeHmacWeb;
+
+// The public functions, bound to that HMAC. See SignatureApi and WebhookVerifier for their documentation.
+const signatures = createSignatureApi(computeHmac);
 
 /** @see SignatureApi.verifySignature */
 export const verifySignature: SignatureApi["verifySignature"] = signatures.verifySignature;
@@ -26,7 +31,7 @@ export const signStandardWebhook: SignatureApi["signStandardWebhook"] = signatur
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` naming the bad option.
  */
 export const createWebhookVerifier: (options: WebhookVerifierOptions) => WebhookVerifier =
-  createVerifierFactory(computeHmacWeb);
+  createVerifierFactory(computeHmac);
 
 /**
  * Verifies one request: signature, timestamp, replay, then the payload.
