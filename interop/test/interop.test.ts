@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { createWebhookExporter } from "@org/webhook-exporter";
 import { parsePayload, type WebhookEvent } from "@org/webhook-types";
@@ -8,6 +6,7 @@ import { createNodeWebhookHandler } from "@org/webhook-verify/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awkwardFeatureEvent, awkwardTrackingEvent } from "@org/test-fixtures/awkward-events";
 import { gffTwoEventsBody, signatureVectors } from "@org/test-fixtures";
+import { listen, startReceiver, type RunningServer } from "@org/test-fixtures/receiver";
 import { buildGoInterop, runGo, runGoAsync } from "./go.js";
 
 const secret = "interop-secret";
@@ -21,32 +20,24 @@ interface Case {
 
 /** What our exporter sends for a case: the body and signature captured by a real local endpoint. */
 async function sendWithOurExporter(cases: readonly Case[]): Promise<{ body: Buffer; signature: string }[]> {
-  const captured: { body: Buffer; signature: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      captured.push({ body: Buffer.concat(chunks), signature: String(req.headers["x-hub-signature-256"]) });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
-  for (const { kind, meta, events } of cases) {
-    const exporter = createWebhookExporter({
-      endpointUrl: url,
-      secret,
-      meta,
-      eventType: kind,
-      validateEvents: false,
-      maxBatchBytes: 1 << 30,
-    });
-    for (const event of events) exporter.add(event);
-    await exporter.close();
+  const receiver = await startReceiver();
+  try {
+    for (const { kind, meta, events } of cases) {
+      const exporter = createWebhookExporter({
+        endpointUrl: receiver.url,
+        secret,
+        meta,
+        eventType: kind,
+        validateEvents: false,
+        maxBatchBytes: 1 << 30,
+      });
+      for (const event of events) exporter.add(event);
+      await exporter.close();
+    }
+    return receiver.requests.map(({ body, headers }) => ({ body, signature: String(headers["x-hub-signature-256"]) }));
+  } finally {
+    await receiver.close();
   }
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  return captured;
 }
 
 /** The spec vector, plus thousands of generated events with awkward values, in cases of 100. */
@@ -138,7 +129,7 @@ describe("same bytes as Go's encoding/json with GO Feature Flag's wire types", (
 
 describe("a Go sender built as GO Feature Flag's webhook exporter, to a receiver on @org/webhook-verify", () => {
   const received: WebhookEvent[] = [];
-  let server: Server;
+  let server: RunningServer;
   let url: string;
 
   beforeAll(async () => {
@@ -146,14 +137,10 @@ describe("a Go sender built as GO Feature Flag's webhook exporter, to a receiver
       received.push(...webhook.payload.events);
       res.writeHead(200).end();
     });
-    server = createServer((req, res) => void handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/webhook`;
+    server = await listen((req, res) => void handle(req, res));
+    url = `${server.url}/webhook`;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server.close());
 
   it("has every event arrive, verified and valid, field by field as Go sent it", async () => {
     const cases = allCases().slice(0, 6);

@@ -9,7 +9,8 @@ import { createMemoryReplayStore, type VerifiedWebhook, type WebhookVerification
 import type { WebhookAdapterOptions } from "../src/adapter.js";
 import { withPagesWebhook, withWebhook } from "../src/next.js";
 import { createNodeWebhookHandler } from "../src/node.js";
-import { fetchListener, listen } from "./helpers/http.js";
+import { listen } from "@org/test-fixtures/receiver";
+import { fetchListener } from "./helpers/http.js";
 import { body, hubHeaders, post, secret, signedHeaders } from "./helpers/requests.js";
 
 /** What the user's handler does. */

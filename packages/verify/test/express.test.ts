@@ -3,7 +3,7 @@ import express4 from "express4";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMemoryReplayStore, type WebhookVerificationError } from "../src/index.js";
 import { webhookMiddleware } from "../src/express.js";
-import { listen, type RunningServer } from "./helpers/http.js";
+import { listen, type RunningServer } from "@org/test-fixtures/receiver";
 import { body, hubHeaders, post, secret, signedHeaders } from "./helpers/requests.js";
 
 let server: RunningServer | undefined;

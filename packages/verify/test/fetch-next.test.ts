@@ -3,7 +3,8 @@ import { createMemoryReplayStore } from "../src/index.js";
 import { createFetchHandler } from "../src/fetch.js";
 import { withPagesWebhook, withWebhook } from "../src/next.js";
 import { createNodeWebhookHandler } from "../src/node.js";
-import { fetchListener, listen, type RunningServer } from "./helpers/http.js";
+import { listen, type RunningServer } from "@org/test-fixtures/receiver";
+import { fetchListener } from "./helpers/http.js";
 import { body, hubHeaders, post, secret, signedHeaders } from "./helpers/requests.js";
 
 let server: RunningServer | undefined;

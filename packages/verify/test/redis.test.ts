@@ -4,7 +4,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookMiddleware } from "../src/express.js";
 import { createRedisReplayStore, type RedisClientLike } from "../src/redis.js";
-import { listen, type RunningServer } from "./helpers/http.js";
+import { listen, type RunningServer } from "@org/test-fixtures/receiver";
 import { startRedisServer, type RedisServer } from "./helpers/redis-server.js";
 import { post, secret, signedHeaders } from "./helpers/requests.js";
 import { hasRedisServer, missingOutsideCi } from "@org/test-fixtures/system-tools";

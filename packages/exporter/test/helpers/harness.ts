@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { createWebhookExporter, type WebhookExporter, type WebhookExporterOptions } from "../../src/index.js";
-import { startReceiver, type Receiver } from "./receiver.js";
+import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 
 export interface ExporterHarness {
   /** A real endpoint on 127.0.0.1, new for each test. */

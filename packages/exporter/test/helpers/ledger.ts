@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { expect } from "vitest";
 import type { DropDetails, DropReason, WebhookExporter } from "../../src/index.js";
-import type { ReceivedRequest, Receiver } from "./receiver.js";
+import type { ReceivedRequest, Receiver } from "@org/test-fixtures/receiver";
 
 /** A request the test answered, with the status it got (a request not answered through `answer` counts as 200). */
 type Answered = ReceivedRequest & { answered?: number };

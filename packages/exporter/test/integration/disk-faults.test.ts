@@ -9,7 +9,7 @@ import {
 } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { expectLedger, recordDrops } from "../helpers/ledger.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 import { canMountTmpfs, mountTmpfs, type TinyFs } from "../helpers/tiny-fs.js";
 import { waitUntil } from "../helpers/wait.js";
 

@@ -12,7 +12,7 @@ import {
   type WebhookExporterError,
 } from "../../src/index.js";
 import { featureEvent, trackingEvent } from "../helpers/events.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 
 let receiver: Receiver;
 const exporters: WebhookExporter[] = [];

@@ -6,7 +6,7 @@ import { createWebhookExporter, type DropReason } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { useExporterHarness } from "../helpers/harness.js";
 import { answer, deliveredOnce } from "../helpers/ledger.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 import { waitUntil } from "../helpers/wait.js";
 
 const harness = useExporterHarness(() => ({ flushInterval: 200, retryBaseDelayMs: 20, validateEvents: false }));

@@ -9,7 +9,7 @@ import { verifyWebhook } from "@org/webhook-verify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWebhookExporter, type WebhookExporter } from "../../src/index.js";
 import { createWebhookExporterHook, trackWithExporter } from "../../src/openfeature.js";
-import { startReceiver, type Receiver } from "../helpers/receiver.js";
+import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 
 const secret = "openfeature-secret";
 const flags: InMemoryFlagConfiguration = {

@@ -5,7 +5,7 @@ import { type WebhookExporterError } from "../../src/index.js";
 import { featureEvent } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
-import type { Receiver } from "../helpers/receiver.js";
+import type { Receiver } from "@org/test-fixtures/receiver";
 import { waitUntil } from "../helpers/wait.js";
 
 const harness = useExporterHarness();

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { featureEvent } from "../helpers/events.js";
 import { deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
-import type { Receiver } from "../helpers/receiver.js";
+import type { Receiver } from "@org/test-fixtures/receiver";
 import { waitUntil } from "../helpers/wait.js";
 
 /**

@@ -1,29 +1,5 @@
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-
-export interface RunningServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Starts a real HTTP server on 127.0.0.1, on a port the OS picks. */
-export async function listen(listener: RequestListener): Promise<RunningServer> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      }),
-  };
-}
 
 /** Serves a Fetch-style handler from node:http, as Next.js and other frameworks do. */
 export function fetchListener(handler: (request: Request) => Promise<Response>): RequestListener {
