@@ -25,7 +25,7 @@ export const statsPage = `<!doctype html>
 async function refresh() {
   const stats = await (await fetch("/stats")).json();
   document.getElementById("summary").textContent =
-    stats.batches + " batches, " + stats.events + " events, " + stats.duplicates + " re-sent batches dropped";
+    stats.batches + " batches, " + stats.events + " events (" + stats.eventsPerSecond.toFixed(0) + "/s), " + stats.duplicates + " re-sent batches acknowledged as duplicates";
   const rows = [];
   for (const [flag, variations] of Object.entries(stats.flags).sort()) {
     const total = Object.values(variations).reduce((a, b) => a + b, 0);

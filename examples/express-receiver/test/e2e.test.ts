@@ -5,7 +5,8 @@ import type { WebhookVerificationError } from "@org/webhook-verify";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReceiverApp } from "../src/app.js";
-import type { ReceiverStats } from "../src/event-store.js";
+import { createPostgresStore, type EventStore, type ReceiverStats } from "../src/postgres-store.js";
+import { openPglite } from "../src/sql-client.js";
 import { runSenderProcess } from "@org/test-fixtures/sender-process";
 import { signedHeaders } from "@org/test-fixtures/signed-request";
 import { wireBody, wireFeatureEvent } from "@org/test-fixtures/wire-event";
@@ -13,11 +14,14 @@ import { chromiumPath, hasChromium, missingOutsideCi } from "@org/test-fixtures/
 
 const secret = "e2e-secret";
 const refused: WebhookVerificationError[] = [];
-const app = createReceiverApp({ secret, onRefused: (error) => refused.push(error) });
+let store: EventStore;
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
+  // The receiver as `pnpm demo` runs it: PGlite in memory.
+  store = await createPostgresStore(await openPglite(undefined));
+  const app = createReceiverApp({ secret, store, onRefused: (error) => refused.push(error) });
   server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
   baseUrl = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
@@ -25,6 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  await store.close();
 });
 
 async function stats(): Promise<ReceiverStats> {

@@ -1,0 +1,155 @@
+import { readFile } from "node:fs/promises";
+import type { WebhookPayload } from "@org/webhook-types";
+import { pgJson, toColumns } from "./event-rows.js";
+import type { SqlClient } from "./sql-client.js";
+
+/** What the receiver has stored, as `GET /stats` shows it: read from the database, so every replica agrees. */
+export interface ReceiverStats {
+  batches: number;
+  events: number;
+  /** Re-sent batches acknowledged as duplicates (by the database's unique keys or the replay store). */
+  duplicates: number;
+  /** Events stored over the last 10 seconds, per second. */
+  eventsPerSecond: number;
+  /** Events per flag (or tracking event name), then per variation (`tracked` for tracking events). */
+  flags: Record<string, Record<string, number>>;
+}
+
+/** One verified batch, with the identities it arrived under. */
+export interface IncomingBatch {
+  /** The signed `webhook-id`, or `undefined` for a hub-only request. */
+  webhookId: string | undefined;
+  /** The body's HMAC, hex. */
+  digest: string;
+  payload: WebhookPayload;
+}
+
+export interface EventStore {
+  /**
+   * Stores the batch and its events in one transaction, or nothing when a batch with either identity
+   * is already stored (`"duplicate"`, recorded as such). Rejects when the database does: nothing is
+   * half-stored, and the sender's retry will try again.
+   */
+  storeBatch(batch: IncomingBatch): Promise<"stored" | "duplicate">;
+  /** Records a re-sent batch a replay store acknowledged before the handler ran (its identities unknown here). */
+  countReplayed(): Promise<void>;
+  stats(): Promise<ReceiverStats>;
+  close(): Promise<void>;
+  readonly kind: SqlClient["kind"];
+}
+
+const SCHEMA_FILE = new URL("../schema.sql", import.meta.url);
+
+// ON CONFLICT DO NOTHING covers both unique keys. A concurrent insert of the same batch on another
+// replica waits for that transaction: if it commits, this one conflicts (a duplicate); if it rolls
+// back, this one stores the batch.
+const INSERT_BATCH = `
+  INSERT INTO webhook_batches (webhook_id, body_digest, meta, event_count)
+  VALUES ($1, $2, $3::jsonb, $4)
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
+const INSERT_FEATURES = `
+  INSERT INTO feature_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
+    flag_key, variation, value, is_default, version, source, metadata)
+  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
+    $7::text[], $8::text[], $9::jsonb[], $10::boolean[], $11::text[], $12::text[], $13::jsonb[])`;
+
+const INSERT_TRACKING = `
+  INSERT INTO tracking_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
+    event_key, evaluation_context, tracking_event_details)
+  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
+    $7::text[], $8::jsonb[], $9::jsonb[])`;
+
+const INSERT_DUPLICATE = `INSERT INTO webhook_duplicates (detected_by, webhook_id, body_digest) VALUES ($1, $2, $3)`;
+
+const STATS_TOTALS = `
+  SELECT (SELECT count(*) FROM webhook_batches)::float8 AS batches,
+         (SELECT coalesce(sum(event_count), 0) FROM webhook_batches)::float8 AS events,
+         (SELECT count(*) FROM webhook_duplicates)::float8 AS duplicates,
+         (SELECT coalesce(sum(event_count), 0) FROM webhook_batches
+           WHERE received_at > now() - interval '10 seconds')::float8 / 10 AS events_per_second`;
+
+const STATS_FLAGS = `
+  SELECT flag_key AS flag, variation, count(*)::float8 AS count FROM feature_events GROUP BY 1, 2
+  UNION ALL
+  SELECT event_key, 'tracked', count(*)::float8 FROM tracking_events GROUP BY 1`;
+
+/** Applies the schema (idempotent) and returns the store over `client`. */
+export async function createPostgresStore(client: SqlClient): Promise<EventStore> {
+  await client.exec(await readFile(SCHEMA_FILE, "utf8"));
+  return {
+    kind: client.kind,
+    storeBatch: ({ webhookId, digest, payload }) =>
+      client.transaction(async (query) => {
+        const [batch] = await query<{ id: string }>(INSERT_BATCH, [
+          webhookId ?? null,
+          digest,
+          pgJson(payload.meta),
+          payload.events.length,
+        ]);
+        if (batch === undefined) {
+          await query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest]);
+          return "duplicate";
+        }
+        const { feature, tracking } = toColumns(payload.events);
+        if (feature.position.length > 0) {
+          await query(INSERT_FEATURES, [
+            batch.id,
+            feature.position,
+            feature.contextKind,
+            feature.userKey,
+            feature.creationSecs,
+            feature.creationDate,
+            feature.flagKey,
+            feature.variation,
+            feature.value,
+            feature.isDefault,
+            feature.version,
+            feature.source,
+            feature.metadata,
+          ]);
+        }
+        if (tracking.position.length > 0) {
+          await query(INSERT_TRACKING, [
+            batch.id,
+            tracking.position,
+            tracking.contextKind,
+            tracking.userKey,
+            tracking.creationSecs,
+            tracking.creationDate,
+            tracking.eventKey,
+            tracking.evaluationContext,
+            tracking.trackingEventDetails,
+          ]);
+        }
+        return "stored";
+      }),
+    async countReplayed() {
+      await client.query(INSERT_DUPLICATE, ["replay-store", null, null]);
+    },
+    async stats() {
+      const [totals] = await client.query<{
+        batches: number;
+        events: number;
+        duplicates: number;
+        events_per_second: number;
+      }>(STATS_TOTALS);
+      const flags = new Map<string, Map<string, number>>();
+      for (const row of await client.query<{ flag: string; variation: string; count: number }>(STATS_FLAGS)) {
+        let counts = flags.get(row.flag);
+        if (counts === undefined) flags.set(row.flag, (counts = new Map<string, number>()));
+        counts.set(row.variation, row.count);
+      }
+      return {
+        batches: totals?.batches ?? 0,
+        events: totals?.events ?? 0,
+        duplicates: totals?.duplicates ?? 0,
+        eventsPerSecond: totals?.events_per_second ?? 0,
+        // Object.fromEntries defines own properties: a flag named "__proto__" stays a plain key in the JSON.
+        flags: Object.fromEntries([...flags].map(([flag, counts]) => [flag, Object.fromEntries(counts)])),
+      };
+    },
+    close: () => client.close(),
+  };
+}

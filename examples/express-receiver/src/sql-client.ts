@@ -1,0 +1,74 @@
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+
+/** The little the store needs of a database: one query, a transaction, and a way out. */
+export interface SqlClient {
+  /** `$1`-style parameters, the same SQL on PGlite and on a server. */
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (query: SqlClient["query"]) => Promise<T>): Promise<T>;
+  /** Runs the statements of a script (no parameters), e.g. the schema file. */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+  /** "pglite" or "postgres", for the start-up line and /stats. */
+  readonly kind: "pglite" | "postgres";
+}
+
+/**
+ * Postgres in WebAssembly, in this process: data in `dataDir`, or in memory when it is undefined.
+ * One connection, so transactions are serialised, which is all one replica needs.
+ */
+export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
+  const db = await PGlite.create(dataDir);
+  return {
+    kind: "pglite",
+    query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
+    transaction: (work) =>
+      db.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never)),
+    exec: async (script) => {
+      await db.exec(script);
+    },
+    close: () => db.close(),
+  };
+}
+
+/** A Postgres server through a `pg` pool (`DATABASE_URL`, e.g. `postgres://user:pass@host:5432/db`). */
+export function openPostgres(connectionString: string, maxConnections = 10): SqlClient {
+  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  // An idle client that loses its server emits 'error' on the pool; unhandled, it would end the process.
+  pool.on("error", () => undefined);
+  return {
+    kind: "postgres",
+    query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows as never,
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query("BEGIN");
+        const result = await work(async (sql, params) => (await client.query(sql, params as unknown[])).rows as never);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        broken = error;
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        // A connection whose transaction failed is not reused: it may be in any state.
+        client.release(broken === undefined ? undefined : true);
+      }
+    },
+    async exec(script) {
+      const client = await pool.connect();
+      try {
+        // Replicas starting together would race on CREATE ... IF NOT EXISTS (a unique violation in the
+        // catalog): one applies the schema at a time.
+        await client.query("SELECT pg_advisory_lock(7290173)");
+        await client.query(script);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(7290173)").catch(() => undefined);
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
