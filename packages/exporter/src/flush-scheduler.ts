@@ -34,7 +34,9 @@ export function createFlushScheduler<R>(flush: () => Promise<R>): FlushScheduler
       .catch(() => undefined)
       .then(() => {
         queued = undefined;
-        return start();
+        // Whoever awaited the flush that just ended runs before this callback, and may have started
+        // the next one already: join it rather than run a second flush beside it.
+        return running ?? start();
       });
     return queued;
   }

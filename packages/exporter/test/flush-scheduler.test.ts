@@ -41,6 +41,26 @@ describe("createFlushScheduler", () => {
     expect(runs[1]).toBe(runs[2]);
   });
 
+  it("never runs two flushes at once when the caller of the running flush asks again as soon as it ends", async () => {
+    // The race a sender hit end to end: a flush() awaited by its caller, a timer's flush queued behind
+    // it, and the caller flushing again the moment its own resolved, before the queued one started.
+    let active = 0;
+    let maxActive = 0;
+    const flush = vi.fn(async () => {
+      active += 1;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      active -= 1;
+    });
+    const scheduler = createFlushScheduler(flush);
+    const callers = scheduler.run().then(() => scheduler.run());
+    const queued = scheduler.run();
+    await vi.advanceTimersByTimeAsync(500);
+    await Promise.all([callers, queued]);
+    expect(maxActive).toBe(1);
+    expect(flush).toHaveBeenCalledTimes(2);
+  });
+
   it("stops arming after stop()", async () => {
     const flush = vi.fn(() => Promise.resolve(0));
     const scheduler = createFlushScheduler(flush);

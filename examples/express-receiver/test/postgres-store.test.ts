@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WebhookEvent, WebhookPayload } from "@org/webhook-types";
+import { hasPostgres, startPostgres, type PostgresServer } from "@org/test-fixtures/postgres-server";
+import { missingOutsideCi } from "@org/test-fixtures/system-tools";
+import { createPostgresStore, type EventStore } from "../src/postgres-store.js";
+import { openPglite, openPostgres, type SqlClient } from "../src/sql-client.js";
+
+function feature(userKey: string, overrides: Partial<WebhookEvent> = {}): WebhookEvent {
+  return {
+    kind: "feature",
+    contextKind: "user",
+    userKey,
+    creationDate: 1_700_000_000,
+    key: "new-checkout",
+    variation: "on",
+    value: true,
+    default: false,
+    version: "3",
+    source: "SERVER",
+    ...overrides,
+  } as WebhookEvent;
+}
+
+function payload(events: WebhookEvent[]): WebhookPayload {
+  return { meta: { hostname: "test" }, events };
+}
+
+/** A client whose transactions fail at their `failAt`-th statement, once armed: a database that breaks mid-batch. */
+function breakable(client: SqlClient): SqlClient & { failAt: number | undefined } {
+  const wrapped = {
+    ...client,
+    failAt: undefined as number | undefined,
+    transaction: <T>(work: (query: SqlClient["query"]) => Promise<T>) =>
+      client.transaction((query) => {
+        let statements = 0;
+        return work((sql, params) => {
+          statements += 1;
+          if (statements === wrapped.failAt) return Promise.reject(new Error("the database went away"));
+          return query(sql, params);
+        });
+      }),
+  };
+  return wrapped;
+}
+
+interface Backend {
+  name: string;
+  skip: boolean;
+  open(): Promise<SqlClient>;
+}
+
+let server: PostgresServer | undefined;
+const skipServer = missingOutsideCi("postgresql", hasPostgres);
+const backends: Backend[] = [
+  { name: "PGlite", skip: false, open: () => openPglite(undefined) },
+  {
+    name: "a Postgres server",
+    skip: skipServer,
+    open: async () => {
+      server ??= await startPostgres();
+      const client = openPostgres(server.url);
+      // Each test starts from empty tables (the schema is applied again by createPostgresStore).
+      await client.exec(
+        "DROP TABLE IF EXISTS feature_events, tracking_events, webhook_duplicates, webhook_batches CASCADE",
+      );
+      return client;
+    },
+  },
+];
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe.each(backends)("the Postgres store on $name", ({ skip, open }) => {
+  let client: SqlClient & { failAt: number | undefined };
+  let store: EventStore;
+  beforeAll(async () => {
+    if (skip) return;
+    client = breakable(await open());
+    store = await createPostgresStore(client);
+  }, 30_000);
+  afterAll(async () => {
+    await store?.close();
+  });
+  const count = async (table: string) =>
+    Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
+
+  it.skipIf(skip)(
+    "stores a batch once: the same webhook-id, or the same body without its id, is a duplicate",
+    async () => {
+      const batch = payload([feature("a"), feature("b")]);
+      expect(await store.storeBatch({ webhookId: "id-1", digest: "d-1", payload: batch })).toBe("stored");
+      expect(await store.storeBatch({ webhookId: "id-1", digest: "d-other", payload: batch })).toBe("duplicate");
+      expect(await store.storeBatch({ webhookId: undefined, digest: "d-1", payload: batch })).toBe("duplicate");
+      expect(await count("feature_events")).toBe(2);
+      expect(await store.stats()).toMatchObject({ batches: 1, events: 2, duplicates: 2 });
+    },
+  );
+
+  it.skipIf(skip)(
+    "stores nothing of a batch whose transaction fails part way, and all of it on the retry",
+    async () => {
+      const batch = payload([
+        feature("c"),
+        {
+          kind: "tracking",
+          userKey: "c",
+          creationDate: 1,
+          key: "buy",
+          evaluationContext: null,
+          trackingEventDetails: null,
+        },
+      ]);
+      const before = { batches: await count("webhook_batches"), features: await count("feature_events") };
+      client.failAt = 3; // the batch row and the feature events are in; the tracking insert fails
+      await expect(store.storeBatch({ webhookId: "id-2", digest: "d-2", payload: batch })).rejects.toThrow(
+        "the database went away",
+      );
+      client.failAt = undefined;
+      expect(await count("webhook_batches")).toBe(before.batches);
+      expect(await count("feature_events")).toBe(before.features);
+      expect(await store.storeBatch({ webhookId: "id-2", digest: "d-2", payload: batch })).toBe("stored");
+      expect(await count("tracking_events")).toBe(1);
+    },
+  );
+
+  it.skipIf(skip)(
+    "stores what Postgres cannot hold as such (NUL, lone surrogates, a date past year 9999) instead of failing forever",
+    async () => {
+      const awkward = feature("nul\u0000user", {
+        key: "flag\u0000",
+        value: { "k\u0000": "\ud800 lone", nested: ["\\u0000 is text", "\udfff"] },
+        metadata: { "\u0000": null },
+        creationDate: 9_999_999_999_999,
+      } as Partial<WebhookEvent>);
+      expect(await store.storeBatch({ webhookId: "id-3", digest: "d-3", payload: payload([awkward]) })).toBe("stored");
+      const [row] = await client.query<{ user_key: string; value: unknown; creation_date: unknown; secs: string }>(
+        "SELECT user_key, value, creation_date, creation_secs::text AS secs FROM feature_events WHERE user_key LIKE 'nul%'",
+      );
+      expect(row).toEqual({
+        user_key: "nul\uFFFDuser",
+        value: { "k\uFFFD": "\uFFFD lone", nested: ["\\u0000 is text", "\uFFFD"] },
+        creation_date: null,
+        secs: "9999999999999",
+      });
+    },
+  );
+
+  it.skipIf(skip)("keeps hostile keys as data: a flag named __proto__ is a row like any other", async () => {
+    await store.storeBatch({
+      webhookId: "id-4",
+      digest: "d-4",
+      payload: payload([feature("p", { key: "__proto__", variation: "constructor" } as Partial<WebhookEvent>)]),
+    });
+    const stats = await store.stats();
+    expect(Object.getOwnPropertyNames(stats.flags)).toContain("__proto__");
+    expect(stats.flags.__proto__).toEqual({ constructor: 1 });
+  });
+});
+
+describe.skipIf(skipServer)("two replicas on one Postgres server", () => {
+  it("store a batch sent to both at once exactly once: one stores it, the other answers duplicate", async () => {
+    server ??= await startPostgres();
+    const first = await createPostgresStore(openPostgres(server.url));
+    const second = await createPostgresStore(openPostgres(server.url));
+    try {
+      const events = Array.from({ length: 2000 }, (_, index) => feature(`race-${String(index)}`));
+      for (let round = 0; round < 10; round++) {
+        const batch = {
+          webhookId: `race-${String(round)}`,
+          digest: `race-digest-${String(round)}`,
+          payload: payload(events),
+        };
+        const outcomes = await Promise.all([first.storeBatch(batch), second.storeBatch(batch)]);
+        expect(outcomes.sort()).toEqual(["duplicate", "stored"]);
+      }
+      const stats = await first.stats();
+      expect(stats.flags["new-checkout"]?.on).toBeGreaterThanOrEqual(20_000);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  }, 60_000);
+});
