@@ -32,7 +32,7 @@ const app = createReceiverApp({
 const server = app.listen(port, host, () => {
   const address = server.address() as AddressInfo;
   const where = store.kind === "pglite" ? `PGlite (${env("DATA_DIR") ?? "in memory"})` : "Postgres";
-  process.stdout.write(`listening on http://${host}:${String(address.port)}, storing in ${where}\n`);
+  process.stdout.write(`listening on http://${host}:${String(address.port)} (storing in ${where})\n`);
 });
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

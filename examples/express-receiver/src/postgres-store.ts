@@ -26,9 +26,9 @@ export interface IncomingBatch {
 
 export interface EventStore {
   /**
-   * Stores the batch and its events in one transaction, or nothing when a batch with either identity
-   * is already stored (`"duplicate"`, recorded as such). Rejects when the database does: nothing is
-   * half-stored, and the sender's retry will try again.
+   * Stores the batch and its events in one statement (atomic), or nothing when a batch with either
+   * identity is already stored (`"duplicate"`, recorded as such). Rejects when the database does:
+   * nothing is half-stored, and the sender's retry will try again.
    */
   storeBatch(batch: IncomingBatch): Promise<"stored" | "duplicate">;
   /** Records a re-sent batch a replay store acknowledged before the handler ran (its identities unknown here). */
@@ -40,26 +40,30 @@ export interface EventStore {
 
 const SCHEMA_FILE = new URL("../schema.sql", import.meta.url);
 
-// ON CONFLICT DO NOTHING covers both unique keys. A concurrent insert of the same batch on another
-// replica waits for that transaction: if it commits, this one conflicts (a duplicate); if it rolls
-// back, this one stores the batch.
+// One statement stores the whole batch: its row, then its events, which select the new row's id, so
+// that a batch already stored (no row returned: ON CONFLICT DO NOTHING covers both unique keys) inserts
+// no event. A statement is atomic on its own, and one round trip costs what a bare insert costs. A
+// concurrent insert of the same batch on another replica waits for that statement: if it commits,
+// this one conflicts (a duplicate); if it rolls back, this one stores the batch.
 const INSERT_BATCH = `
-  INSERT INTO webhook_batches (webhook_id, body_digest, meta, event_count)
-  VALUES ($1, $2, $3::jsonb, $4)
-  ON CONFLICT DO NOTHING
-  RETURNING id`;
-
-const INSERT_FEATURES = `
-  INSERT INTO feature_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
-    flag_key, variation, value, is_default, version, source, metadata)
-  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-    $7::text[], $8::text[], $9::jsonb[], $10::boolean[], $11::text[], $12::text[], $13::jsonb[])`;
-
-const INSERT_TRACKING = `
-  INSERT INTO tracking_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
-    event_key, evaluation_context, tracking_event_details)
-  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[],
-    $7::text[], $8::jsonb[], $9::jsonb[])`;
+  WITH batch AS (
+    INSERT INTO webhook_batches (webhook_id, body_digest, meta, event_count)
+    VALUES ($1, $2, $3::jsonb, $4)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+  ), features AS (
+    INSERT INTO feature_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
+      flag_key, variation, value, is_default, version, source, metadata)
+    SELECT batch.id, e.* FROM batch, unnest($5::int[], $6::text[], $7::text[], $8::bigint[],
+      $9::timestamptz[], $10::text[], $11::text[], $12::jsonb[], $13::boolean[], $14::text[], $15::text[],
+      $16::jsonb[]) AS e
+  ), tracking AS (
+    INSERT INTO tracking_events (batch_id, position, context_kind, user_key, creation_secs, creation_date,
+      event_key, evaluation_context, tracking_event_details)
+    SELECT batch.id, e.* FROM batch, unnest($17::int[], $18::text[], $19::text[], $20::bigint[],
+      $21::timestamptz[], $22::text[], $23::jsonb[], $24::jsonb[]) AS e
+  )
+  SELECT id FROM batch`;
 
 const INSERT_DUPLICATE = `INSERT INTO webhook_duplicates (detected_by, webhook_id, body_digest) VALUES ($1, $2, $3)`;
 
@@ -80,51 +84,38 @@ export async function createPostgresStore(client: SqlClient): Promise<EventStore
   await client.exec(await readFile(SCHEMA_FILE, "utf8"));
   return {
     kind: client.kind,
-    storeBatch: ({ webhookId, digest, payload }) =>
-      client.transaction(async (query) => {
-        const [batch] = await query<{ id: string }>(INSERT_BATCH, [
-          webhookId ?? null,
-          digest,
-          pgJson(payload.meta),
-          payload.events.length,
-        ]);
-        if (batch === undefined) {
-          await query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest]);
-          return "duplicate";
-        }
-        const { feature, tracking } = toColumns(payload.events);
-        if (feature.position.length > 0) {
-          await query(INSERT_FEATURES, [
-            batch.id,
-            feature.position,
-            feature.contextKind,
-            feature.userKey,
-            feature.creationSecs,
-            feature.creationDate,
-            feature.flagKey,
-            feature.variation,
-            feature.value,
-            feature.isDefault,
-            feature.version,
-            feature.source,
-            feature.metadata,
-          ]);
-        }
-        if (tracking.position.length > 0) {
-          await query(INSERT_TRACKING, [
-            batch.id,
-            tracking.position,
-            tracking.contextKind,
-            tracking.userKey,
-            tracking.creationSecs,
-            tracking.creationDate,
-            tracking.eventKey,
-            tracking.evaluationContext,
-            tracking.trackingEventDetails,
-          ]);
-        }
-        return "stored";
-      }),
+    async storeBatch({ webhookId, digest, payload }) {
+      const { feature, tracking } = toColumns(payload.events);
+      const [batch] = await client.query<{ id: string }>(INSERT_BATCH, [
+        webhookId ?? null,
+        digest,
+        pgJson(payload.meta),
+        payload.events.length,
+        feature.position,
+        feature.contextKind,
+        feature.userKey,
+        feature.creationSecs,
+        feature.creationDate,
+        feature.flagKey,
+        feature.variation,
+        feature.value,
+        feature.isDefault,
+        feature.version,
+        feature.source,
+        feature.metadata,
+        tracking.position,
+        tracking.contextKind,
+        tracking.userKey,
+        tracking.creationSecs,
+        tracking.creationDate,
+        tracking.eventKey,
+        tracking.evaluationContext,
+        tracking.trackingEventDetails,
+      ]);
+      if (batch !== undefined) return "stored";
+      await client.query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest]);
+      return "duplicate";
+    },
     async countReplayed() {
       await client.query(INSERT_DUPLICATE, ["replay-store", null, null]);
     },

@@ -5,8 +5,6 @@ import pg from "pg";
 export interface SqlClient {
   /** `$1`-style parameters, the same SQL on PGlite and on a server. */
   query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
-  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (query: SqlClient["query"]) => Promise<T>): Promise<T>;
   /** Runs the statements of a script (no parameters), e.g. the schema file. */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
@@ -16,15 +14,13 @@ export interface SqlClient {
 
 /**
  * Postgres in WebAssembly, in this process: data in `dataDir`, or in memory when it is undefined.
- * One connection, so transactions are serialised, which is all one replica needs.
+ * One connection, so statements are serialised, which is all one replica needs.
  */
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
   const db = await PGlite.create(dataDir);
   return {
     kind: "pglite",
     query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
-    transaction: (work) =>
-      db.transaction((tx) => work(async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never)),
     exec: async (script) => {
       await db.exec(script);
     },
@@ -40,23 +36,6 @@ export function openPostgres(connectionString: string, maxConnections = 10): Sql
   return {
     kind: "postgres",
     query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows as never,
-    async transaction(work) {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
-        await client.query("BEGIN");
-        const result = await work(async (sql, params) => (await client.query(sql, params as unknown[])).rows as never);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        broken = error;
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        // A connection whose transaction failed is not reused: it may be in any state.
-        client.release(broken === undefined ? undefined : true);
-      }
-    },
     async exec(script) {
       const client = await pool.connect();
       try {
