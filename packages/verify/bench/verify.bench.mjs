@@ -5,7 +5,11 @@ import { verify as octokitVerify } from "@octokit/webhooks-methods";
 import { Webhook } from "standardwebhooks";
 import { medianMs, paired, record } from "../../../scripts/bench-kit.mjs";
 import { signPayload, signStandardWebhook, verifySignature, verifyWebhook } from "../dist/index.js";
-import { verifySignature as verifySignatureWeb } from "../dist/web.js";
+import { computeHmacWeb } from "../dist/crypto-web.js";
+import { createSignatureApi } from "../dist/signature-api.js";
+
+// What an edge runtime gets (the entry picks node:crypto under Node): the same code over Web Crypto.
+const { verifySignature: verifySignatureWeb } = createSignatureApi(computeHmacWeb);
 
 const secret = "bench-secret";
 const whsec = `whsec_${Buffer.from(secret).toString("base64")}`;
