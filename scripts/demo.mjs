@@ -1,7 +1,7 @@
 // `pnpm demo`: the Express receiver and the sender, wired end to end on 127.0.0.1, then four attacks.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { signTestWebhook } from "@org/webhook-verify/testing";
 import { wireBody, wireFeatureEvent } from "@org/test-fixtures/wire-event";
 import { root } from "./workspace.mjs";
 
@@ -94,7 +94,7 @@ try {
     "content-type": "application/json",
     "x-hub-signature-256": headers["x-hub-signature-256"],
   });
-  const captured = await signedHeaders(secret, body);
+  const captured = (await signTestWebhook({ secret, body })).headers;
   console.log("\nattacks");
   console.log(`  a genuine signed request           -> ${await post(captured, body)}`);
   console.log(`  the same request, replayed         -> ${await post(captured, body)}`);
@@ -103,7 +103,7 @@ try {
   );
   console.log(`  its body tampered with             -> ${await post(captured, body.replace("enabled", "disabled"))}`);
   console.log(
-    `  signed with a wrong secret         -> ${await post(await signedHeaders("not-the-secret", body), body)}`,
+    `  signed with a wrong secret         -> ${await post((await signTestWebhook({ secret: "not-the-secret", body })).headers, body)}`,
   );
 } finally {
   stopAll();

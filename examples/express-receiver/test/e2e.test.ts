@@ -8,7 +8,7 @@ import { createReceiverApp } from "../src/app.js";
 import { createPostgresStore, type EventStore, type ReceiverStats } from "../src/postgres-store.js";
 import { openPglite } from "../src/sql-client.js";
 import { runSenderProcess } from "@org/test-fixtures/sender-process";
-import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { signTestWebhook } from "@org/webhook-verify/testing";
 import { wireBody, wireFeatureEvent } from "@org/test-fixtures/wire-event";
 import { chromiumPath, hasChromium, missingOutsideCi } from "@org/test-fixtures/system-tools";
 
@@ -63,7 +63,7 @@ describe("sender -> Express receiver", () => {
   it("acknowledges a replayed request once as a duplicate (also stripped of its Standard Webhooks headers), refuses a tampered body and a wrong secret (401)", async () => {
     const body = wireBody("e2e", [wireFeatureEvent("new-checkout", "enabled")]);
     const before = await stats();
-    const genuine = await signedHeaders(secret, body);
+    const genuine = (await signTestWebhook({ secret, body })).headers;
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     const hubOnly = { "content-type": "application/json", "x-hub-signature-256": genuine["x-hub-signature-256"] ?? "" };
@@ -74,7 +74,7 @@ describe("sender -> Express receiver", () => {
       status: 401,
       code: "ERR_SIGNATURE_MISMATCH",
     });
-    expect(await post(await signedHeaders("wrong", body), body)).toEqual({
+    expect(await post((await signTestWebhook({ secret: "wrong", body })).headers, body)).toEqual({
       status: 401,
       code: "ERR_SIGNATURE_MISMATCH",
     });
@@ -90,9 +90,15 @@ describe("sender -> Express receiver", () => {
         wireFeatureEvent("toString", "__proto__"),
       ],
     });
-    expect(await post(await signedHeaders(secret, hostile), hostile)).toEqual({ status: 200, code: undefined });
+    expect(await post((await signTestWebhook({ secret, body: hostile })).headers, hostile)).toEqual({
+      status: 200,
+      code: undefined,
+    });
     const after = JSON.stringify({ meta: { hostname: "e2e" }, events: [wireFeatureEvent("new-checkout", "enabled")] });
-    expect(await post(await signedHeaders(secret, after), after)).toEqual({ status: 200, code: undefined });
+    expect(await post((await signTestWebhook({ secret, body: after })).headers, after)).toEqual({
+      status: 200,
+      code: undefined,
+    });
     const received = await stats();
     expect(received.flags.__proto__).toEqual({ polluted: 1 });
     expect(received.flags.constructor).toEqual({ keys: 1 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createWebhookExporter, type WebhookExporter } from "@org/webhook-exporter";
+import { createWebhookExporter } from "@org/webhook-exporter";
 import { freePort } from "@org/test-fixtures/free-port";
 import { hasPostgres, startPostgres, type PostgresServer } from "@org/test-fixtures/postgres-server";
 import { missingOutsideCi } from "@org/test-fixtures/system-tools";
@@ -15,16 +15,15 @@ const EVENTS = 24_000;
 const CHUNK = 400;
 
 describe.skipIf(missingOutsideCi("postgresql", hasPostgres))("three receiver replicas on one Postgres", () => {
-  let database: PostgresServer;
-  let replicas: Replica[];
-  let proxy: RoundRobinProxy;
-  let spoolDir: string;
-  let exporter: WebhookExporter;
+  let database: PostgresServer | undefined;
+  let replicas: Replica[] = [];
+  let proxy: RoundRobinProxy | undefined;
+  let spoolDir: string | undefined;
 
   beforeAll(async () => {
-    database = await startPostgres();
+    const { url } = (database = await startPostgres());
     const ports = [await freePort(), await freePort(), await freePort()];
-    replicas = ports.map((port) => replica(port, { WEBHOOK_SECRET: secret, DATABASE_URL: database.url }));
+    replicas = ports.map((port) => replica(port, { WEBHOOK_SECRET: secret, DATABASE_URL: url }));
     // Started together: the schema is applied by all three at once, as a deployment does.
     await Promise.all(replicas.map((each) => each.start()));
     proxy = await startRoundRobinProxy(ports, 5);
@@ -32,17 +31,19 @@ describe.skipIf(missingOutsideCi("postgresql", hasPostgres))("three receiver rep
   }, 60_000);
 
   afterAll(async () => {
-    await exporter?.close();
     await proxy?.close();
-    await Promise.all((replicas ?? []).map((each) => each.stop()));
+    await Promise.all(replicas.map((each) => each.stop()));
     await database?.stop();
-    rmSync(spoolDir, { recursive: true, force: true });
+    if (spoolDir !== undefined) rmSync(spoolDir, { recursive: true, force: true });
   }, 60_000);
 
   it("stores every event exactly once through dropped answers and a replica killed mid-stream, and acknowledges every re-send of a stored batch as a duplicate", async () => {
     // Replica 1 is killed (SIGKILL) as a request is forwarded to it, and started again a while later.
     let killedAt: number | undefined;
     let restarted: Promise<void> | undefined;
+    if (database === undefined || proxy === undefined || spoolDir === undefined) throw new Error("not set up");
+    const { url } = database;
+    const { log } = proxy;
     proxy.onForward = (upstream, seen) => {
       if (killedAt === undefined && upstream === 1 && seen > 10) {
         killedAt = seen;
@@ -51,7 +52,7 @@ describe.skipIf(missingOutsideCi("postgresql", hasPostgres))("three receiver rep
         restarted = replicas[1]?.kill().then(() => replicas[1]?.start());
       }
     };
-    exporter = createWebhookExporter({
+    const exporter = createWebhookExporter({
       endpointUrl: `${proxy.url}/webhook`,
       secret,
       flushInterval: 50,
@@ -87,7 +88,8 @@ describe.skipIf(missingOutsideCi("postgresql", hasPostgres))("three receiver rep
     const stats = exporter.stats();
     expect(stats).toMatchObject({ added: EVENTS, sent: EVENTS, dropped: 0, pending: 0 });
 
-    const client = new pg.Client({ connectionString: database.url });
+    await exporter.close();
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       const [rows] = (
@@ -102,7 +104,6 @@ describe.skipIf(missingOutsideCi("postgresql", hasPostgres))("three receiver rep
       expect(Number(rows?.distinct_users)).toBe(EVENTS);
 
       // The faults happened: answers were dropped, a replica was killed mid-stream and came back.
-      const log = proxy.log;
       expect(killedAt).toBeDefined();
       expect(log.filter((request) => request.outcome === "dropped").length).toBeGreaterThan(3);
       expect(log.filter((request) => request.outcome === "unreachable").length).toBeGreaterThan(0);

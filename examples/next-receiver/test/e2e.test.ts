@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@org/test-fixtures/free-port";
 import { runSenderProcess } from "@org/test-fixtures/sender-process";
-import { signedHeaders } from "@org/test-fixtures/signed-request";
+import { signTestWebhook } from "@org/webhook-verify/testing";
 import { wireFeatureEvent } from "@org/test-fixtures/wire-event";
 
 const secret = "next-e2e-secret";
@@ -88,13 +88,13 @@ describe.each([
       const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: payload });
       return { status: response.status, code: ((await response.json()) as { code?: string }).code };
     };
-    const genuine = await signedHeaders(secret, body);
+    const genuine = (await signTestWebhook({ secret, body })).headers;
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     expect(await post(genuine, body)).toEqual({ status: 200, code: undefined });
     const hubOnly = { "content-type": "application/json", "x-hub-signature-256": genuine["x-hub-signature-256"] ?? "" };
     expect(await post({ ...hubOnly, "webhook-id": "forged" }, body)).toEqual({ status: 200, code: undefined });
     expect(await post(genuine, body.replace('"v"', '"w"'))).toEqual({ status: 401, code: "ERR_SIGNATURE_MISMATCH" });
-    expect(await post(await signedHeaders("wrong", body), body)).toEqual({
+    expect(await post((await signTestWebhook({ secret: "wrong", body })).headers, body)).toEqual({
       status: 401,
       code: "ERR_SIGNATURE_MISMATCH",
     });
@@ -103,8 +103,13 @@ describe.each([
   it("keeps working after signed events with hostile keys (__proto__, constructor)", async () => {
     const send = async (events: object[]) => {
       const body = JSON.stringify({ meta: { hostname: "e2e" }, events });
-      return (await fetch(`${baseUrl}${path}`, { method: "POST", headers: await signedHeaders(secret, body), body }))
-        .status;
+      return (
+        await fetch(`${baseUrl}${path}`, {
+          method: "POST",
+          headers: (await signTestWebhook({ secret, body })).headers,
+          body,
+        })
+      ).status;
     };
     expect(await send([wireFeatureEvent("__proto__", "polluted"), wireFeatureEvent("constructor", "keys")])).toBe(200);
     expect(await send([wireFeatureEvent("after", "fine")])).toBe(200);
@@ -125,7 +130,7 @@ describe("a genuine batch larger than the Edge runtime keeps (10 MB)", () => {
     const post = async (path: string) => {
       const response = await fetch(`${baseUrl}${path}`, {
         method: "POST",
-        headers: await signedHeaders(secret, body),
+        headers: (await signTestWebhook({ secret, body })).headers,
         body,
       });
       return { status: response.status, json: (await response.json()) as { code?: string; detail?: string } };

@@ -17,7 +17,7 @@ export function replica(port: number, env: Record<string, string>): Replica {
   let child: ChildProcess | undefined;
   const end = async (signal: NodeJS.Signals) => {
     const running = child;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    if (running?.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, "exit");
     running.kill(signal);
     await exited;

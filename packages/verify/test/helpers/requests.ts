@@ -1,5 +1,5 @@
 import { gffTwoEventsBody, signatureVectors } from "@org/test-fixtures";
-import { signedHeaders as signedRequestHeaders } from "@org/test-fixtures/signed-request";
+import { signTestWebhook } from "../../src/testing.js";
 
 const vector = signatureVectors.find((candidate) => candidate.body.equals(gffTwoEventsBody));
 if (vector === undefined) throw new Error("the two-event vector is missing");
@@ -12,8 +12,8 @@ export const hubHeaders: Record<string, string> = {
 };
 
 /** Hub headers plus Standard Webhooks headers for `id`, signed now. */
-export function signedHeaders(id: string): Promise<Record<string, string>> {
-  return signedRequestHeaders(secret, body, id);
+export async function signedHeaders(id: string): Promise<Record<string, string>> {
+  return (await signTestWebhook({ secret, body, id })).headers;
 }
 
 /** POSTs and returns the status and parsed JSON answer. */
