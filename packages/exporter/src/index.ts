@@ -18,3 +18,5 @@ export type {
   WebhookEvent,
 } from "@org/webhook-types";
 export { createFeatureEvent, createTrackingEvent } from "@org/webhook-types";
+export type { EnvWebhookExporterOptions } from "./options-from-env.js";
+export { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "./options-from-env.js";
