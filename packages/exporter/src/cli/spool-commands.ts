@@ -1,0 +1,171 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { createBatchSender } from "../batch-sender.js";
+import type { Batch } from "../batch.js";
+import { WebhookExporterError } from "../errors.js";
+import { createObserver } from "../observer.js";
+import { resolveOptions } from "../options.js";
+import { openSpool, type Spool, type SpooledBatch } from "../spool.js";
+import { createTransport } from "../transport.js";
+
+/** Where a command writes: results to `out`, progress and warnings to `err` (never a secret). */
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Whether `err` is a terminal (a progress bar redraws in place). */
+  interactive: boolean;
+  now: () => number;
+}
+
+/** One spooled batch as `list` shows it. */
+export interface SpoolEntry {
+  id: string;
+  events: number;
+  bytes: number;
+  ageSeconds: number;
+  /** The file's length and checksum match its header; a torn file is set aside and never sent. */
+  checksumOk: boolean;
+  file: string;
+}
+
+/** A command that could not do what was asked: the message says why; `exitCode` 1. */
+export class CommandFailure extends Error {}
+
+/** The time a spool file was written, from its name (`<ms>-<sequence>-<id>.batch`). */
+function writtenAt(file: string): number {
+  return Number(file.slice(0, file.indexOf("-")));
+}
+
+/**
+ * Opens the spool as the exporter does, taking its lock: a spool a live exporter holds is refused
+ * (`ERR_WEBHOOK_SPOOL`), so a command never races the exporter over the same files.
+ */
+async function withSpool<T>(
+  dir: string,
+  work: (spool: Spool, batches: SpooledBatch[], torn: string[]) => Promise<T>,
+): Promise<T> {
+  const spool = openSpool(dir, Number.MAX_SAFE_INTEGER, { onTakeover: () => undefined, onError: () => undefined });
+  try {
+    const { batches, torn } = await spool.load();
+    return await work(spool, batches, torn);
+  } finally {
+    spool.release();
+  }
+}
+
+export async function listSpool(dir: string, now: number): Promise<SpoolEntry[]> {
+  return withSpool(dir, async (_spool, batches) => {
+    const entries: SpoolEntry[] = [];
+    for (const batch of batches) {
+      const { size } = await stat(join(dir, batch.file));
+      entries.push({
+        id: batch.id,
+        events: batch.count,
+        bytes: size,
+        ageSeconds: Math.round((now - writtenAt(batch.file)) / 1000),
+        checksumOk: true,
+        file: batch.file,
+      });
+    }
+    // Torn files, set aside now or by an earlier run: listed, never sent.
+    for (const name of (await readdir(dir)).filter((file) => file.endsWith(".batch.torn")).sort()) {
+      const { size } = await stat(join(dir, name));
+      const id = name.slice(name.indexOf("-", name.indexOf("-") + 1) + 1, -".batch.torn".length);
+      entries.push({
+        id,
+        events: 0,
+        bytes: size,
+        ageSeconds: Math.round((now - writtenAt(name)) / 1000),
+        checksumOk: false,
+        file: name,
+      });
+    }
+    return entries;
+  });
+}
+
+function findBatch(batches: SpooledBatch[], idOrFile: string): SpooledBatch {
+  const batch = batches.find((candidate) => candidate.id === idOrFile || candidate.file === idOrFile);
+  if (batch === undefined) throw new CommandFailure(`no spooled batch ${idOrFile} (see the list command)`);
+  return batch;
+}
+
+/** The batch's exact body. */
+export async function readSpooledBatch(dir: string, idOrFile: string): Promise<Buffer> {
+  return withSpool(dir, async (spool, batches) => {
+    const body = await spool.read(findBatch(batches, idOrFile).file);
+    if (body === undefined) throw new CommandFailure(`batch ${idOrFile} is torn or gone: it was set aside`);
+    return body;
+  });
+}
+
+export async function dropSpooledBatch(dir: string, idOrFile: string): Promise<SpooledBatch> {
+  return withSpool(dir, async (spool, batches) => {
+    const batch = findBatch(batches, idOrFile);
+    await spool.remove(batch.file);
+    return batch;
+  });
+}
+
+export interface ResendOptions {
+  url: string;
+  secret: string | undefined;
+  timeoutMs: number;
+}
+
+/**
+ * Sends the spooled batches oldest first, each under its own `webhook-id` and signed as the exporter
+ * signs, removing each once delivered. Stops at the first failure and throws `CommandFailure` with
+ * the reason; what was delivered before it is gone from the spool, the rest stays.
+ */
+export async function resendSpool(
+  dir: string,
+  options: ResendOptions,
+  io: CommandIo,
+): Promise<{ batches: number; events: number }> {
+  const resolved = resolveOptions({ endpointUrl: options.url, secret: options.secret, timeout: options.timeoutMs });
+  return withSpool(dir, async (spool, batches) => {
+    const transport = createTransport(resolved.endpointUrl, { dispatcher: undefined, timeoutMs: resolved.timeoutMs });
+    const sender = createBatchSender(resolved, transport, createObserver({}), new AbortController().signal);
+    const total = batches.reduce((sum, batch) => sum + batch.count, 0);
+    const started = io.now();
+    let sentEvents = 0;
+    let sentBatches = 0;
+    const progress = () => {
+      const seconds = Math.max((io.now() - started) / 1000, 0.001);
+      const width = 24;
+      const filled = total === 0 ? width : Math.round((width * sentEvents) / total);
+      const line = `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${sentBatches}/${batches.length} batches, ${sentEvents}/${total} events, ${Math.round(sentEvents / seconds)} events/s`;
+      io.err(io.interactive ? `\r${line}` : `${line}\n`);
+    };
+    try {
+      for (const spooled of batches) {
+        const body = await spool.read(spooled.file);
+        if (body === undefined)
+          throw new CommandFailure(`batch ${spooled.id} is torn: set aside, not sent; run again to send the rest`);
+        const batch: Batch = { id: spooled.id, body, count: spooled.count, attempts: 0 };
+        const verdict = await sender.attempt(batch as Batch & { body: Buffer });
+        if (verdict.kind !== "delivered") {
+          const reason = sender.lastError?.message ?? `the endpoint refused batch ${spooled.id}`;
+          throw new CommandFailure(
+            `stopped at batch ${spooled.id} (${sentBatches} of ${batches.length} sent): ${reason}`,
+          );
+        }
+        await spool.remove(spooled.file);
+        sentBatches += 1;
+        sentEvents += spooled.count;
+        progress();
+      }
+    } finally {
+      if (io.interactive && sentBatches > 0) io.err("\n");
+      await transport.close();
+    }
+    return { batches: sentBatches, events: sentEvents };
+  });
+}
+
+export function isSpoolLocked(error: unknown): boolean {
+  return (
+    error instanceof WebhookExporterError && error.code === "ERR_WEBHOOK_SPOOL" && error.message.includes("is used by")
+  );
+}
