@@ -9,6 +9,7 @@ import { createEventBuffer } from "./event-buffer.js";
 import { createFlushScheduler } from "./flush-scheduler.js";
 import { createLedger } from "./ledger.js";
 import { createMemoryBound } from "./memory-bound.js";
+import { createExporterMetrics } from "./metrics.js";
 import { createObserver, type Observer } from "./observer.js";
 import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./options.js";
 import { serializeMeta } from "./serializer.js";
@@ -34,7 +35,16 @@ function warnUnsigned(observer: Observer, endpoint: string): void {
 export function createWebhookExporter(input: WebhookExporterOptions): WebhookExporter {
   const options = resolveOptions(input);
   const endpoint = describeEndpoint(options.endpointUrl);
-  const observer = createObserver(options);
+  // Read when metrics are collected, by then every part below exists.
+  const totals = () => ({ added: ledger.added, sent: ledger.sent, pending: pending() });
+  const metrics =
+    options.meter === undefined
+      ? undefined
+      : createExporterMetrics(options.meter, totals, {
+          "server.address": options.endpointUrl.host,
+          "webhook.event_type": options.eventType,
+        });
+  const observer = createObserver(options, metrics);
   if (options.signingKeys === undefined) warnUnsigned(observer, endpoint);
   const closing = new AbortController();
   const transport = createTransport(options.endpointUrl, options);

@@ -20,3 +20,10 @@ export type {
 export { createFeatureEvent, createTrackingEvent } from "@org/webhook-types";
 export type { EnvWebhookExporterOptions } from "./options-from-env.js";
 export { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "./options-from-env.js";
+export type {
+  InstrumentOptionsLike,
+  MeterLike,
+  MetricAttributes,
+  ObservableLike,
+  ObservableResultLike,
+} from "./metrics.js";

@@ -1,5 +1,6 @@
 import { channel } from "node:diagnostics_channel";
 import type { WebhookExporterError } from "./errors.js";
+import type { ExporterMetrics } from "./metrics.js";
 
 /** What one delivery attempt of one batch did. */
 export interface FlushInfo {
@@ -89,10 +90,11 @@ export interface Observer {
   note(level: "debug" | "info" | "warn", message: string, details?: object): void;
 }
 
-export function createObserver(options: ObserverOptions): Observer {
+export function createObserver(options: ObserverOptions, metrics?: ExporterMetrics): Observer {
   const { onFlush, onError, onDrop, logger } = options;
   return {
     flushed(info) {
+      metrics?.flushed(info);
       if (onFlush)
         safely(() => {
           onFlush(info);
@@ -101,6 +103,7 @@ export function createObserver(options: ObserverOptions): Observer {
       logger?.debug({ ...info }, "webhook batch attempt");
     },
     failed(error) {
+      metrics?.failed(error);
       if (onError)
         safely(() => {
           onError(error);
@@ -112,6 +115,7 @@ export function createObserver(options: ObserverOptions): Observer {
       );
     },
     dropped(count, reason, details = {}) {
+      metrics?.dropped(count, reason);
       if (onDrop)
         safely(() => {
           onDrop(count, reason, details);

@@ -3,6 +3,7 @@ import { deriveSecretKeys, type SecretKeys } from "@org/webhook-types";
 import type { Dispatcher } from "undici";
 import { configError, describeReceived } from "./errors.js";
 import { resolveHeaders, type HeaderValues } from "./headers.js";
+import type { MeterLike } from "./metrics.js";
 import type { ObserverOptions } from "./observer.js";
 
 /** The durable spool: batches that could not be sent are kept on disk until they are. */
@@ -59,6 +60,11 @@ export interface WebhookExporterOptions extends ObserverOptions {
   spool?: SpoolOptions | undefined;
   /** Close (and spool) on SIGTERM and SIGINT, then let the process exit as it would have. @default false */
   handleSignals?: boolean | undefined;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter("@org/webhook-exporter")` from `@opentelemetry/api`):
+   * the exporter then records its counters, histograms and gauge there. Off by default.
+   */
+  meter?: MeterLike | undefined;
 }
 
 /** The defaults, in one place. */
@@ -103,6 +109,7 @@ export interface ResolvedOptions extends ObserverOptions {
   readonly retryBaseDelayMs: number;
   readonly spool: { dir: string; maxBytes: number } | undefined;
   readonly handleSignals: boolean;
+  readonly meter: MeterLike | undefined;
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
@@ -126,6 +133,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   "onError",
   "onDrop",
   "logger",
+  "meter",
 ]);
 
 /**
@@ -253,6 +261,15 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
   ) {
     throw configError("logger", "must have debug, info, warn and error methods");
   }
+  const meter = input.meter;
+  if (
+    meter !== undefined &&
+    !(["createCounter", "createHistogram", "createObservableCounter", "createObservableGauge"] as const).every(
+      (method) => typeof (meter as Partial<MeterLike> | null)?.[method] === "function",
+    )
+  ) {
+    throw configError("meter", "must be an OpenTelemetry Meter (metrics.getMeter(...) from @opentelemetry/api)");
+  }
   return {
     endpointUrl,
     signingKeys,
@@ -274,6 +291,7 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
     onError: input.onError,
     onDrop: input.onDrop,
     logger,
+    meter,
   };
 }
 

@@ -1,0 +1,119 @@
+import type { WebhookExporterError } from "./errors.js";
+import type { DropReason, FlushInfo } from "./observer.js";
+
+/** Attribute values, as OpenTelemetry takes them. */
+export type MetricAttributes = Record<string, string | number | boolean>;
+
+/** What an asynchronous instrument's callback reports to. */
+export interface ObservableResultLike {
+  observe(value: number, attributes?: MetricAttributes): void;
+}
+
+/** An asynchronous instrument: its value is read when the metrics are collected. */
+export interface ObservableLike {
+  addCallback(callback: (result: ObservableResultLike) => void): void;
+}
+
+/** An instrument's description and unit. */
+export interface InstrumentOptionsLike {
+  description?: string;
+  unit?: string;
+}
+
+/**
+ * The part of an OpenTelemetry `Meter` the exporter uses, written out so that the package needs no
+ * OpenTelemetry at all unless you pass one: `metrics.getMeter("@org/webhook-exporter")` from
+ * `@opentelemetry/api` fits.
+ */
+export interface MeterLike {
+  createCounter(
+    name: string,
+    options?: InstrumentOptionsLike,
+  ): { add(value: number, attributes?: MetricAttributes): void };
+  createHistogram(
+    name: string,
+    options?: InstrumentOptionsLike,
+  ): { record(value: number, attributes?: MetricAttributes): void };
+  createObservableCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  createObservableGauge(name: string, options?: InstrumentOptionsLike): ObservableLike;
+}
+
+/** What the exporter's observer reports to its metrics. */
+export interface ExporterMetrics {
+  flushed(info: FlushInfo): void;
+  failed(error: WebhookExporterError): void;
+  dropped(count: number, reason: DropReason): void;
+}
+
+/** The exporter's running totals, read when the metrics are collected (never on the hot path). */
+export interface ExporterTotals {
+  added: number;
+  sent: number;
+  pending: number;
+}
+
+/**
+ * The instruments (names after OpenTelemetry's conventions: dotted, units in UCUM, durations in
+ * seconds). `added`, `sent` and `pending` are read from the exporter's own totals at collection, so
+ * `add()` pays nothing for metrics.
+ */
+export function createExporterMetrics(
+  meter: MeterLike,
+  totals: () => ExporterTotals,
+  identity: MetricAttributes,
+): ExporterMetrics {
+  meter
+    .createObservableCounter("webhook.exporter.events.added", {
+      description: "Events accepted by add()",
+      unit: "{event}",
+    })
+    .addCallback((result) => {
+      result.observe(totals().added, identity);
+    });
+  meter
+    .createObservableCounter("webhook.exporter.events.sent", { description: "Events delivered (2xx)", unit: "{event}" })
+    .addCallback((result) => {
+      result.observe(totals().sent, identity);
+    });
+  meter
+    .createObservableGauge("webhook.exporter.events.pending", {
+      description: "Events waiting to be delivered, in memory or spooled",
+      unit: "{event}",
+    })
+    .addCallback((result) => {
+      result.observe(totals().pending, identity);
+    });
+  const dropped = meter.createCounter("webhook.exporter.events.dropped", {
+    description: "Events that will never be sent, by reason",
+    unit: "{event}",
+  });
+  const failed = meter.createCounter("webhook.exporter.attempts.failed", {
+    description: "Delivery attempts that failed, by reason",
+    unit: "{attempt}",
+  });
+  const duration = meter.createHistogram("webhook.exporter.flush.duration", {
+    description: "How long one delivery attempt of one batch took",
+    unit: "s",
+  });
+  const size = meter.createHistogram("webhook.exporter.batch.size", {
+    description: "Body bytes of each batch sent",
+    unit: "By",
+  });
+  return {
+    flushed(info) {
+      const attributes = { ...identity, "webhook.delivered": info.delivered };
+      duration.record(info.durationMs / 1000, attributes);
+      size.record(info.bytes, attributes);
+    },
+    failed(error) {
+      failed.add(1, {
+        ...identity,
+        "error.type": error.reason ?? error.code,
+        ...(error.status === undefined ? {} : { "http.response.status_code": error.status }),
+      });
+    },
+    dropped(count, reason) {
+      dropped.add(count, { ...identity, "webhook.drop.reason": reason });
+    },
+  };
+}
