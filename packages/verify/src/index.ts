@@ -25,3 +25,4 @@ export { createMemoryReplayStore } from "./replay-store.js";
 export type { WebhookAnswer, WebhookProblem } from "./problem.js";
 export { answerFor, problemFor } from "./problem.js";
 export { MAX_SECRETS } from "./secrets.js";
+export type { VerificationOutcome, VerifierMeterLike } from "./metrics.js";

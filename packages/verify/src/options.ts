@@ -1,3 +1,4 @@
+import type { VerifierMeterLike } from "./metrics.js";
 import { configError } from "./errors.js";
 import type { ReplayStore } from "./replay-store.js";
 import { resolveSecrets, type SecretKeys } from "./secrets.js";
@@ -40,6 +41,11 @@ export interface WebhookVerifierOptions {
   claimLeaseSeconds?: number | undefined;
   /** The largest body accepted, in bytes. @default 33554432 (32 MiB) */
   maxBodyBytes?: number | undefined;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter("@org/webhook-verify")` from `@opentelemetry/api`): the
+   * verifier counts `webhook.verify.requests` there, by outcome and scheme. Off by default.
+   */
+  meter?: VerifierMeterLike | undefined;
 }
 
 /** Options with defaults filled and secrets derived. */
@@ -51,6 +57,7 @@ export interface ResolvedVerifierOptions {
   readonly maxBodyBytes: number;
   readonly hubReplayWindowSeconds: number;
   readonly claimLeaseSeconds: number;
+  readonly meter: VerifierMeterLike | undefined;
 }
 
 /** Defaults of {@link WebhookVerifierOptions}. */
@@ -76,6 +83,7 @@ const KNOWN_KEYS = new Set([
   "maxBodyBytes",
   "hubReplayWindowSeconds",
   "claimLeaseSeconds",
+  "meter",
 ]);
 
 function positiveInteger(field: string, value: unknown, fallback: number): number {
@@ -113,7 +121,11 @@ export function resolveVerifierOptions(
   ) {
     throw configError("replayStore", "must have claim, commit and release methods (see ReplayStore)");
   }
+  const meter = options.meter;
+  if (meter !== undefined && typeof (meter as Partial<VerifierMeterLike> | null)?.createCounter !== "function")
+    throw configError("meter", "must be an OpenTelemetry Meter (metrics.getMeter(...) from @opentelemetry/api)");
   return {
+    meter,
     keys: resolveSecrets(options.secret),
     scheme,
     toleranceSeconds: positiveInteger("toleranceSeconds", options.toleranceSeconds, VERIFIER_DEFAULTS.toleranceSeconds),

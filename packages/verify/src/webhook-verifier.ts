@@ -1,6 +1,6 @@
-import { safeParsePayload, type WebhookPayload } from "@org/webhook-types";
-import { toHex } from "@org/webhook-types";
+import { safeParsePayload, toHex, type WebhookPayload } from "@org/webhook-types";
 import { bodyBytes } from "./encoding.js";
+import { createVerificationCounter } from "./metrics.js";
 import { WebhookVerificationError } from "./errors.js";
 import { readHeader, type HeaderSource } from "./headers.js";
 import type { ComputeHmac } from "./hmac.js";
@@ -170,17 +170,29 @@ async function claimOnce(
 export function createVerifierFactory(computeHmac: ComputeHmac): (options: WebhookVerifierOptions) => WebhookVerifier {
   return (input) => {
     const options = resolveVerifierOptions(input);
+    const counter = options.meter === undefined ? undefined : createVerificationCounter(options.meter);
+    async function verify({ body, headers }: WebhookRequestInput): Promise<VerifiedWebhook> {
+      const bytes = bodyBytes(body);
+      if (bytes.length > options.maxBodyBytes)
+        fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
+      const { digest: digestBytes, ...signature } = await checkSignature(computeHmac, options, headers, bytes);
+      const payload = parseBody(bytes);
+      const digest = toHex(digestBytes);
+      const settle = await claimOnce(options, identitiesOf(options, digest, signature.id));
+      return { payload, digest, ...signature, ...settle };
+    }
+    if (counter === undefined) return { options, verify };
     return {
       options,
-      async verify({ body, headers }) {
-        const bytes = bodyBytes(body);
-        if (bytes.length > options.maxBodyBytes)
-          fail("ERR_BODY_TOO_LARGE", `the body is larger than ${options.maxBodyBytes} bytes`);
-        const { digest: digestBytes, ...signature } = await checkSignature(computeHmac, options, headers, bytes);
-        const payload = parseBody(bytes);
-        const digest = toHex(digestBytes);
-        const settle = await claimOnce(options, identitiesOf(options, digest, signature.id));
-        return { payload, digest, ...signature, ...settle };
+      async verify(request) {
+        try {
+          const webhook = await verify(request);
+          counter.verified(webhook.scheme);
+          return webhook;
+        } catch (error) {
+          if (error instanceof WebhookVerificationError) counter.failed(error);
+          throw error;
+        }
       },
     };
   };

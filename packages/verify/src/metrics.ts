@@ -1,0 +1,45 @@
+import type { WebhookVerificationError } from "./errors.js";
+
+/**
+ * The part of an OpenTelemetry `Meter` the verifier uses, written out so that the package needs no
+ * OpenTelemetry unless you pass one: `metrics.getMeter("@org/webhook-verify")` from `@opentelemetry/api` fits.
+ */
+export interface VerifierMeterLike {
+  createCounter(
+    name: string,
+    options?: { description?: string; unit?: string },
+  ): { add(value: number, attributes?: Record<string, string>): void };
+}
+
+/** What one verification came to, as the `webhook.verify.outcome` attribute says it. */
+export type VerificationOutcome = "verified" | "duplicate" | "in-progress" | "refused" | "unavailable";
+
+function outcomeOf(error: WebhookVerificationError): VerificationOutcome {
+  if (error.code === "ERR_REPLAYED") return "duplicate";
+  if (error.code === "ERR_REPLAY_IN_PROGRESS") return "in-progress";
+  if (error.code === "ERR_REPLAY_STORE_UNAVAILABLE" || error.code === "ERR_INTERNAL") return "unavailable";
+  return "refused";
+}
+
+/** Counts `webhook.verify.requests` by outcome, scheme (when known) and, for a refusal, `error.type` (the code). */
+export function createVerificationCounter(meter: VerifierMeterLike): {
+  verified(scheme: string): void;
+  failed(error: WebhookVerificationError): void;
+} {
+  const requests = meter.createCounter("webhook.verify.requests", {
+    description: "Webhook requests checked, by outcome and scheme",
+    unit: "{request}",
+  });
+  return {
+    verified(scheme) {
+      requests.add(1, { "webhook.verify.outcome": "verified", "webhook.scheme": scheme });
+    },
+    failed(error) {
+      const outcome = outcomeOf(error);
+      requests.add(1, {
+        "webhook.verify.outcome": outcome,
+        ...(outcome === "refused" || outcome === "unavailable" ? { "error.type": error.code } : {}),
+      });
+    },
+  };
+}
