@@ -1,4 +1,4 @@
-export type { FeatureEvent } from "./feature-event.js";
+export type { ContextKind, FeatureEvent } from "./feature-event.js";
 export { featureEventShape } from "./feature-event.js";
 export type { TrackingEvent } from "./tracking-event.js";
 export { trackingEventShape } from "./tracking-event.js";

@@ -12,7 +12,9 @@ export type WebhookEventKind = WebhookEvent["kind"];
  * `meta` maps strings to strings and carries `hostname`; `events` is the batch, oldest first.
  */
 export interface WebhookPayload<E extends WebhookEvent = WebhookEvent> {
+  /** The sender's metadata, string to string; `hostname` is the sending machine's unless the sender set one. */
   meta: Record<string, string>;
+  /** The batch, oldest first; one kind of event per exporter. */
   events: E[];
 }
 
