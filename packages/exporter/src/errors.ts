@@ -27,7 +27,9 @@ export type SendFailureReason =
  * URL credentials.
  */
 export class WebhookExporterError extends Error {
+  /** Always `"WebhookExporterError"`. */
   override readonly name = "WebhookExporterError";
+  /** What went wrong, as a stable code to branch on. */
   readonly code: WebhookExporterErrorCode;
   /** The option at fault (`ERR_WEBHOOK_CONFIG`). */
   readonly field: string | undefined;

@@ -13,7 +13,9 @@ export interface FlushResult {
 
 /** Counters since the exporter was created. */
 export interface ExporterStats {
+  /** Events accepted by `add()`. Always `added = sent + dropped + pending`. */
   added: number;
+  /** Events delivered (a 2xx, or a 409). */
   sent: number;
   /** Failed delivery attempts (one batch retried three times counts three). */
   failedAttempts: number;
@@ -21,7 +23,9 @@ export interface ExporterStats {
   pending: number;
   /** Events waiting in memory. */
   inMemory: number;
+  /** Events that will never be sent (each reported to `onDrop` with its reason). */
   dropped: number;
+  /** Batches delivered. */
   batchesSent: number;
   /** The last delivery error (its message carries no secret), or `undefined`. */
   lastError: WebhookExporterError | undefined;
@@ -45,6 +49,7 @@ export interface WebhookExporter extends AsyncDisposable {
    * left (without a spool, reports it to `onDrop`). Idempotent: every call returns the same promise.
    */
   close(): Promise<FlushResult>;
+  /** The counters now, exact even during a flood. */
   stats(): ExporterStats;
   /** The one kind of event this exporter carries. */
   readonly eventType: "feature" | "tracking";

@@ -21,6 +21,8 @@ export { createFeatureEvent, createTrackingEvent } from "@org/webhook-types";
 export type { EnvWebhookExporterOptions } from "./options-from-env.js";
 export { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "./options-from-env.js";
 export type {
+  CounterLike,
+  HistogramLike,
   InstrumentOptionsLike,
   MeterLike,
   MetricAttributes,

@@ -6,17 +6,21 @@ export type MetricAttributes = Record<string, string | number | boolean>;
 
 /** What an asynchronous instrument's callback reports to. */
 export interface ObservableResultLike {
+  /** Reports the instrument's value for one set of attributes. */
   observe(value: number, attributes?: MetricAttributes): void;
 }
 
 /** An asynchronous instrument: its value is read when the metrics are collected. */
 export interface ObservableLike {
+  /** Registers what reports the value at each collection. */
   addCallback(callback: (result: ObservableResultLike) => void): void;
 }
 
 /** An instrument's description and unit. */
 export interface InstrumentOptionsLike {
+  /** What the instrument measures. */
   description?: string;
+  /** Its unit, in UCUM (`s`, `By`, `{event}`). */
   unit?: string;
 }
 
@@ -26,16 +30,26 @@ export interface InstrumentOptionsLike {
  * `@opentelemetry/api` fits.
  */
 export interface MeterLike {
-  createCounter(
-    name: string,
-    options?: InstrumentOptionsLike,
-  ): { add(value: number, attributes?: MetricAttributes): void };
-  createHistogram(
-    name: string,
-    options?: InstrumentOptionsLike,
-  ): { record(value: number, attributes?: MetricAttributes): void };
+  /** A monotonic counter. */
+  createCounter(name: string, options?: InstrumentOptionsLike): CounterLike;
+  /** A histogram. */
+  createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike;
+  /** A monotonic counter read at collection. */
   createObservableCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  /** A gauge read at collection. */
   createObservableGauge(name: string, options?: InstrumentOptionsLike): ObservableLike;
+}
+
+/** A counter, as OpenTelemetry's. */
+export interface CounterLike {
+  /** Adds `value` (0 or more) for one set of attributes. */
+  add(value: number, attributes?: MetricAttributes): void;
+}
+
+/** A histogram, as OpenTelemetry's. */
+export interface HistogramLike {
+  /** Records one measurement. */
+  record(value: number, attributes?: MetricAttributes): void;
 }
 
 /** What the exporter's observer reports to its metrics. */

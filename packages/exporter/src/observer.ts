@@ -47,22 +47,37 @@ export interface DropDetails {
 
 /** A pino-compatible logger; the exporter is silent without one. */
 export interface ExporterLogger {
+  /** Each attempt, in detail. */
   debug(object: object, message?: string): void;
+  /** Restores and takeovers of a spool. */
   info(object: object, message?: string): void;
+  /** Unsigned sending, events dropped past the memory bound. */
   warn(object: object, message?: string): void;
+  /** Failed attempts and spool errors. */
   error(object: object, message?: string): void;
 }
 
 /** The hooks, as the user gives them in the options. */
 export interface ObserverOptions {
+  /** After every delivery attempt. A hook that throws is ignored. */
   onFlush?: ((info: FlushInfo) => void) | undefined;
+  /** Every failed attempt and every spool error. */
   onError?: ((error: WebhookExporterError) => void) | undefined;
+  /** Events that will never be sent, how many, why, and which batch they were in. */
   onDrop?: ((count: number, reason: DropReason, details: DropDetails) => void) | undefined;
+  /** A pino-compatible logger; silent without one. */
   logger?: ExporterLogger | undefined;
 }
 
 /** `node:diagnostics_channel` names: subscribe to see every exporter in the process. */
-export const DIAGNOSTICS_CHANNELS: Readonly<{ flush: string; error: string; drop: string }> = Object.freeze({
+export const DIAGNOSTICS_CHANNELS: Readonly<{
+  /** Publishes each `FlushInfo`. */
+  flush: string;
+  /** Publishes `{ error }` for each failed attempt or spool error. */
+  error: string;
+  /** Publishes `{ count, reason, batchId?, deadLetterFile? }` for dropped events. */
+  drop: string;
+}> = Object.freeze({
   flush: "org:webhook-exporter:flush",
   error: "org:webhook-exporter:error",
   drop: "org:webhook-exporter:drop",

@@ -69,14 +69,23 @@ export interface WebhookExporterOptions extends ObserverOptions {
 
 /** The defaults, in one place. */
 export const DEFAULTS: Readonly<{
+  /** `flushInterval`: 60000 ms. */
   flushInterval: number;
+  /** `maxEventInMemory`: 100000 events. */
   maxEventInMemory: number;
+  /** `eventType`. */
   eventType: "feature";
+  /** `timeout`: 10000 ms. */
   timeout: number;
+  /** `closeTimeout`: 10000 ms. */
   closeTimeout: number;
+  /** `maxBatchBytes`: 5 MiB. */
   maxBatchBytes: number;
+  /** `retryBaseDelayMs`: 1000 ms. */
   retryBaseDelayMs: number;
+  /** The floor of `maxBufferedEvents` (the default is the larger of this and 2 × `maxEventInMemory`). */
   maxBufferedEvents: number;
+  /** `spool.maxBytes`: 256 MiB. */
   spoolMaxBytes: number;
 }> = Object.freeze({
   flushInterval: 60_000,

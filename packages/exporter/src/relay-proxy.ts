@@ -3,13 +3,21 @@ import type { WebhookExporterOptions } from "./options.js";
 
 /** One exporter block of GO Feature Flag's relay proxy YAML (`exporter:` or an `exporters:` item), parsed. */
 export interface RelayProxyWebhookConfig {
+  /** Must be `"webhook"`. */
   kind: "webhook";
+  /** As the option `endpointUrl`. */
   endpointUrl: string;
+  /** As the option `flushInterval` (ms). */
   flushInterval?: number;
+  /** As the option `maxEventInMemory`. */
   maxEventInMemory?: number;
+  /** As the option `secret`. */
   secret?: string;
+  /** As the option `meta`. */
   meta?: Record<string, string>;
+  /** As the option `headers`. */
   headers?: Record<string, string | string[]>;
+  /** As the option `eventType`. */
   eventType?: "feature" | "tracking";
 }
 

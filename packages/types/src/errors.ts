@@ -15,6 +15,7 @@ export interface ValidationIssue {
  * the contract. Branch on `code`; read `issues` for every problem found (the message names the first).
  */
 export class WebhookValidationError extends Error {
+  /** Always `"WebhookValidationError"`. */
   override readonly name = "WebhookValidationError";
   /** Stable, for code to branch on. */
   readonly code = "ERR_WEBHOOK_VALIDATION";

@@ -24,6 +24,7 @@ export type FieldType =
 
 /** One field of an event shape. */
 export interface FieldSpec {
+  /** What the field may hold on the wire. */
   readonly type: FieldType;
   /** The only value allowed (the `kind` discriminator). */
   readonly const?: string;

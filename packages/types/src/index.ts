@@ -6,7 +6,7 @@ export type { WebhookEvent, WebhookEventKind, WebhookPayload } from "./payload.j
 export type { FieldSpec, FieldType, InferShape, JsonValue, ShapeSpec } from "./field.js";
 export type { ValidationIssue } from "./errors.js";
 export { MAX_REPORTED_ISSUES, WebhookValidationError } from "./errors.js";
-export type { SafeParseResult } from "./validate.js";
+export type { SafeParseFailure, SafeParseResult, SafeParseSuccess } from "./validate.js";
 export { isValidEvent } from "./is-valid-event.js";
 export {
   isFeatureEvent,
@@ -20,7 +20,7 @@ export type { FeatureEventInit, TrackingEventInit } from "./create-event.js";
 export { createFeatureEvent, createTrackingEvent } from "./create-event.js";
 export type { JsonSchema } from "./json-schema.js";
 export { featureEventJsonSchema, jsonSchemaFiles, payloadJsonSchema, trackingEventJsonSchema } from "./json-schema.js";
-export type { SecretKeys } from "./secret-keys.js";
+export type { SecretKeys, SecretKeysError } from "./secret-keys.js";
 export { deriveSecretKeys } from "./secret-keys.js";
 export type { SignedFields, SigningScheme } from "./signature-schemes.js";
 export { hubSigning, standardSigning, toBase64, toHex } from "./signature-schemes.js";

@@ -6,6 +6,12 @@ export interface SecretKeys {
   readonly standard: Uint8Array;
 }
 
+/** Why a secret gives no keys. */
+export interface SecretKeysError {
+  /** What is wrong with the secret, never the secret itself. */
+  readonly error: string;
+}
+
 const WHSEC_PREFIX = "whsec_";
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const utf8 = new TextEncoder();
@@ -15,7 +21,7 @@ const utf8 = new TextEncoder();
  * why the secret gives none: both sides must refuse the same secrets, or a sender would sign with a key
  * its receiver never derives. Never includes the secret in the reason.
  */
-export function deriveSecretKeys(secret: string): SecretKeys | { readonly error: string } {
+export function deriveSecretKeys(secret: string): SecretKeys | SecretKeysError {
   if (secret === "") return { error: "must be a non-empty string" };
   const hub = utf8.encode(secret);
   if (!secret.startsWith(WHSEC_PREFIX)) return { hub, standard: hub };

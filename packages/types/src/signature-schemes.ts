@@ -13,6 +13,7 @@ export interface SignedFields {
 
 /** How one scheme signs: its header, its key of a secret, the bytes the MAC covers, the value it writes. */
 export interface SigningScheme {
+  /** `"hub"` (`X-Hub-Signature-256`) or `"standard"` (Standard Webhooks). */
   readonly name: "hub" | "standard";
   /** The header that carries the signature. */
   readonly signatureHeader: "x-hub-signature-256" | "webhook-signature";

@@ -8,8 +8,23 @@ import { isJsonRepresentable, isPlainObject, MAX_UNIX_SECONDS } from "./json-che
 import { trackingEventShape, type TrackingEvent } from "./tracking-event.js";
 
 /** The result of a `safeParse*` call: the typed value, or the error `parse*` would have thrown. */
-export type SafeParseResult<T> =
-  { readonly success: true; readonly data: T } | { readonly success: false; readonly error: WebhookValidationError };
+export type SafeParseResult<T> = SafeParseSuccess<T> | SafeParseFailure;
+
+/** The input was valid. */
+export interface SafeParseSuccess<T> {
+  /** Always `true`. */
+  readonly success: true;
+  /** The input, typed (the same object, not a copy). */
+  readonly data: T;
+}
+
+/** The input was not valid. */
+export interface SafeParseFailure {
+  /** Always `false`. */
+  readonly success: false;
+  /** What is wrong, with every issue (up to the cap) and its JSON pointer. */
+  readonly error: WebhookValidationError;
+}
 
 /** Collects issues up to a cap; validation stops looking once it is full. */
 class IssueList {

@@ -38,7 +38,9 @@ export type WebhookVerificationErrorCode =
  * the received one.
  */
 export class WebhookVerificationError extends Error {
+  /** Always `"WebhookVerificationError"`. */
   override readonly name = "WebhookVerificationError";
+  /** Which check failed, as a stable code to branch on (see the README's table of answers). */
   readonly code: WebhookVerificationErrorCode;
   /** The option at fault, for `ERR_WEBHOOK_CONFIG`. */
   readonly field: string | undefined;

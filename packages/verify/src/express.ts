@@ -16,8 +16,11 @@ declare global {
 
 /** The request as the middleware sees it (Express 4 and 5 pass a subtype). */
 export type WebhookMiddlewareRequest = IncomingMessage & {
+  /** Set to the payload once verified; before, a body parser's result, which the middleware refuses unless raw. */
   body?: unknown;
+  /** The raw bytes a body parser kept (`express.json({ verify })`), verified instead of `body`. */
   rawBody?: unknown;
+  /** The verified webhook, set by the middleware before your handler runs. */
   webhook?: VerifiedWebhook;
 };
 

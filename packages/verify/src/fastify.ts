@@ -27,22 +27,7 @@ function send(reply: FastifyReply, error: WebhookVerificationError): FastifyRepl
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
-/**
- * A Fastify plugin (Fastify 4.26+ and 5) that verifies the routes that opt in with
- * `config: { webhook: true }`; every other route, and Fastify's JSON parser, are left as they were.
- * On a webhook route it reads the raw bytes before any parser (capped at `maxBodyBytes`, within
- * `bodyTimeoutMs`), verifies them, sets `request.webhook` and `request.body` (the payload, parsed
- * once), and answers refusals with the same JSON problem body as the other adapters (a duplicate with
- * `200 {"duplicate":true}`). A handler that throws is answered 500 with that body and reported to
- * `onError`. The request is committed when the answer is below 500, released otherwise. Register it
- * before the routes that opt in.
- *
- * ```ts
- * await app.register(webhookPlugin, { secret });
- * app.post("/webhook", { config: { webhook: true } }, async (request) => ({ received: request.webhook!.payload.events.length }));
- * ```
- * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at registration, naming the bad option.
- */
+// The plugin itself; registered through fastify-plugin below (see webhookPlugin).
 const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, done) => {
   const settings = splitAdapterOptions(options);
   const verifier = createWebhookVerifier(settings.verifierOptions);
@@ -91,6 +76,22 @@ const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, 
   done();
 };
 
+/**
+ * A Fastify plugin (Fastify 4.26+ and 5) that verifies the routes that opt in with
+ * `config: { webhook: true }`; every other route, and Fastify's JSON parser, are left as they were.
+ * On a webhook route it reads the raw bytes before any parser (capped at `maxBodyBytes`, within
+ * `bodyTimeoutMs`), verifies them, sets `request.webhook` and `request.body` (the payload, parsed
+ * once), and answers refusals with the same JSON problem body as the other adapters (a duplicate with
+ * `200 {"duplicate":true}`). A handler that throws is answered 500 with that body and reported to
+ * `onError`. The request is committed when the answer is below 500, released otherwise. Register it
+ * before the routes that opt in.
+ *
+ * ```ts
+ * await app.register(webhookPlugin, { secret });
+ * app.post("/webhook", { config: { webhook: true } }, async (request) => ({ received: request.webhook!.payload.events.length }));
+ * ```
+ * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` at registration, naming the bad option.
+ */
 export const webhookPlugin: FastifyPluginCallback<WebhookAdapterOptions> = fastifyPlugin(plugin, {
   fastify: ">=4.26",
   name: "@org/webhook-verify",

@@ -1,6 +1,11 @@
 /** Request headers as the frameworks give them: a Fetch `Headers`, or Node's `IncomingHttpHeaders`. */
-export type HeaderSource =
-  { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
+export type HeaderSource = FetchHeadersLike | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Headers with a `get`, as the Fetch API's `Headers`. */
+export interface FetchHeadersLike {
+  /** The header's value, or `null` when absent. */
+  get(name: string): string | null;
+}
 
 function isFetchHeaders(headers: HeaderSource): headers is { get(name: string): string | null } {
   return typeof (headers as { get?: unknown }).get === "function";

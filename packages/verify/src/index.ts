@@ -17,7 +17,7 @@ export type {
 export type { VerifiedWebhook, VerifyWebhookInput, WebhookRequestInput, WebhookVerifier } from "./webhook-verifier.js";
 export type { ResolvedVerifierOptions, SignatureScheme, WebhookVerifierOptions } from "./options.js";
 export { VERIFIER_DEFAULTS } from "./options.js";
-export type { HeaderSource } from "./headers.js";
+export type { FetchHeadersLike, HeaderSource } from "./headers.js";
 export type { WebhookVerificationErrorCode } from "./errors.js";
 export { WebhookVerificationError } from "./errors.js";
 export type { MemoryReplayStoreOptions, ReplayClaim, ReplayCommit, ReplayStore } from "./replay-store.js";
@@ -25,4 +25,4 @@ export { createMemoryReplayStore } from "./replay-store.js";
 export type { WebhookAnswer, WebhookProblem } from "./problem.js";
 export { answerFor, problemFor } from "./problem.js";
 export { MAX_SECRETS } from "./secrets.js";
-export type { VerificationOutcome, VerifierMeterLike } from "./metrics.js";
+export type { VerificationOutcome, VerifierCounterLike, VerifierMeterLike } from "./metrics.js";

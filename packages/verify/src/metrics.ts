@@ -5,10 +5,14 @@ import type { WebhookVerificationError } from "./errors.js";
  * OpenTelemetry unless you pass one: `metrics.getMeter("@org/webhook-verify")` from `@opentelemetry/api` fits.
  */
 export interface VerifierMeterLike {
-  createCounter(
-    name: string,
-    options?: { description?: string; unit?: string },
-  ): { add(value: number, attributes?: Record<string, string>): void };
+  /** A monotonic counter. */
+  createCounter(name: string, options?: { description?: string; unit?: string }): VerifierCounterLike;
+}
+
+/** A counter, as OpenTelemetry's. */
+export interface VerifierCounterLike {
+  /** Adds `value` for one set of attributes. */
+  add(value: number, attributes?: Record<string, string>): void;
 }
 
 /** What one verification came to, as the `webhook.verify.outcome` attribute says it. */

@@ -22,7 +22,13 @@ export function withWebhook<Context = unknown>(
 }
 
 /** What runs once a Pages Router request is verified. */
-export type PagesWebhookHandler = NodeWebhookHandler<IncomingMessage & { body?: unknown }>;
+export type PagesWebhookHandler = NodeWebhookHandler<PagesRequest>;
+
+/** A Pages Router request. */
+export type PagesRequest = IncomingMessage & {
+  /** Set to the verified payload (Next's own body parser must be off). */
+  body?: unknown;
+};
 
 /**
  * Wraps a Pages Router API route (`pages/api/webhook.ts`). The route must also turn Next's body parser

@@ -18,5 +18,6 @@ export function createNodeWebhookHandler(
 }
 
 export type { NodeWebhookHandler } from "./node-adapter.js";
+export type { NodeRequest } from "./raw-body.js";
 export type { WebhookAdapterOptions } from "./adapter.js";
 export type { VerifiedWebhook } from "./webhook-verifier.js";

@@ -50,22 +50,35 @@ export interface WebhookVerifierOptions {
 
 /** Options with defaults filled and secrets derived. */
 export interface ResolvedVerifierOptions {
+  /** Each secret's keys, derived once. */
   readonly keys: readonly SecretKeys[];
+  /** The option `scheme`. */
   readonly scheme: SignatureScheme;
+  /** The option `toleranceSeconds`. */
   readonly toleranceSeconds: number;
+  /** The option `replayStore`. */
   readonly replayStore: ReplayStore | undefined;
+  /** The option `maxBodyBytes`. */
   readonly maxBodyBytes: number;
+  /** The option `hubReplayWindowSeconds`. */
   readonly hubReplayWindowSeconds: number;
+  /** The option `claimLeaseSeconds`. */
   readonly claimLeaseSeconds: number;
+  /** The option `meter`. */
   readonly meter: VerifierMeterLike | undefined;
 }
 
 /** Defaults of {@link WebhookVerifierOptions}. */
 export const VERIFIER_DEFAULTS: Readonly<{
+  /** `scheme`: either header is accepted. */
   scheme: "any";
+  /** `toleranceSeconds`: 300. */
   toleranceSeconds: number;
+  /** `maxBodyBytes`: 32 MiB. */
   maxBodyBytes: number;
+  /** `hubReplayWindowSeconds`: 24 hours. */
   hubReplayWindowSeconds: number;
+  /** `claimLeaseSeconds`: 60. */
   claimLeaseSeconds: number;
 }> = Object.freeze({
   scheme: "any",

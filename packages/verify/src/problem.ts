@@ -2,9 +2,13 @@ import type { WebhookVerificationError, WebhookVerificationErrorCode } from "./e
 
 /** The small JSON body (RFC 9457 problem details) every adapter answers a refusal with. */
 export interface WebhookProblem {
+  /** `about:blank` (RFC 9457). */
   type: string;
+  /** Fixed text for the code: never the request's content or the reason's details. */
   title: string;
+  /** The HTTP status answered. */
   status: number;
+  /** The error code. */
   code: WebhookVerificationErrorCode;
   /** For `ERR_BODY_TOO_LARGE` only: the limit, and which one (the receiver's, or the runtime's truncation). */
   detail?: string;
@@ -12,8 +16,11 @@ export interface WebhookProblem {
 
 /** A whole HTTP answer, ready for any framework to write. */
 export interface WebhookAnswer {
+  /** The HTTP status. */
   status: number;
+  /** `Content-Type`, and `Retry-After` when the sender should wait. */
   headers: Record<string, string>;
+  /** The JSON body. */
   body: string;
 }
 

@@ -5,7 +5,12 @@ import { WebhookVerificationError } from "./errors.js";
  * A Node request as frameworks hand it over: `body` is set when a body parser ran first, `rawBody` when
  * it kept the bytes (`express.json({ verify })`, NestJS's `rawBody: true`).
  */
-export type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown };
+export type NodeRequest = IncomingMessage & {
+  /** A body parser's result, if one ran: refused unless it is the raw bytes. */
+  body?: unknown;
+  /** The raw bytes a body parser kept, verified instead of reading the stream. */
+  rawBody?: unknown;
+};
 
 function tooLarge(maxBytes: number): WebhookVerificationError {
   return new WebhookVerificationError("ERR_BODY_TOO_LARGE", `the body is larger than ${maxBytes} bytes`);

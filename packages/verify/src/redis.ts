@@ -2,9 +2,19 @@ import { configError } from "./errors.js";
 import type { ReplayStore } from "./replay-store.js";
 
 /** An ioredis client (uses `call`), or a node-redis v4+ client (uses `sendCommand`): whichever you have. */
-export type RedisClientLike =
-  | { call(command: string, ...args: (string | number)[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> };
+export type RedisClientLike = IoRedisLike | NodeRedisLike;
+
+/** An ioredis client (or cluster). */
+export interface IoRedisLike {
+  /** Runs one command. */
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/** A node-redis (`redis`) client. */
+export interface NodeRedisLike {
+  /** Runs one command. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
 
 /** Options of {@link createRedisReplayStore}. */
 export interface RedisReplayStoreOptions {

@@ -6,15 +6,30 @@ export type ReplayClaim =
    * Every key is now claimed by this delivery, until the lease ends or it is committed or released;
    * `token` names this claim, so that releasing it never removes another delivery's.
    */
-  | { readonly state: "claimed"; readonly token: string }
+  | {
+      /** The keys are now this delivery's. */
+      readonly state: "claimed";
+      /** Names this claim, for `release`. */
+      readonly token: string;
+    }
   /** Another delivery of this request holds a live claim: answer 503 and let the sender retry. */
-  | { readonly state: "in-progress"; readonly retryAfterSeconds: number }
+  | {
+      /** Another delivery holds a live claim. */
+      readonly state: "in-progress";
+      /** When its lease ends, in seconds: the `Retry-After` to answer. */
+      readonly retryAfterSeconds: number;
+    }
   /** A key is committed: this request was already processed (a duplicate, answered 2xx). */
-  | { readonly state: "committed" };
+  | {
+      /** A key is committed. */
+      readonly state: "committed";
+    };
 
 /** A key to commit, and how long to remember it. */
 export interface ReplayCommit {
+  /** The identity (`sha256:<digest>` or `id:<webhook-id>`). */
   readonly key: string;
+  /** How long it is remembered as processed. */
   readonly ttlSeconds: number;
 }
 

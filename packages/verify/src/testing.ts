@@ -18,7 +18,9 @@ export interface TestWebhookInput {
 
 /** A test webhook: the exact body and the headers that sign it. */
 export interface TestWebhook {
+  /** The body to send, exactly as signed. */
   body: string | Uint8Array;
+  /** `content-type` and the signature headers of the scheme(s) asked for. */
   headers: Record<string, string>;
 }
 

@@ -38,7 +38,9 @@ export interface VerifiedWebhook {
 
 /** One request to check: its raw body and its headers. */
 export interface WebhookRequestInput {
+  /** The raw body, exactly as received. */
   body: WebhookBody;
+  /** The request's headers: a plain object (node:http) or a Fetch `Headers`. */
   headers: HeaderSource;
 }
 
