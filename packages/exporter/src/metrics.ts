@@ -31,13 +31,13 @@ export interface InstrumentOptionsLike {
  */
 export interface MeterLike {
   /** A monotonic counter. */
-  createCounter(name: string, options?: InstrumentOptionsLike): CounterLike;
+  readonly createCounter: (name: string, options?: InstrumentOptionsLike) => CounterLike;
   /** A histogram. */
-  createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike;
+  readonly createHistogram: (name: string, options?: InstrumentOptionsLike) => HistogramLike;
   /** A monotonic counter read at collection. */
-  createObservableCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  readonly createObservableCounter: (name: string, options?: InstrumentOptionsLike) => ObservableLike;
   /** A gauge read at collection. */
-  createObservableGauge(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  readonly createObservableGauge: (name: string, options?: InstrumentOptionsLike) => ObservableLike;
 }
 
 /** A counter, as OpenTelemetry's. */
@@ -76,31 +76,31 @@ export function createExporterMetrics(
   totals: () => ExporterTotals,
   identity: MetricAttributes,
 ): ExporterMetrics {
-  meter
-    .createObservableCounter("webhook.exporter.events.added", {
-      description: "Events accepted by add()",
-      unit: "{event}",
-    })
-    .addCallback((result) => {
-      result.observe(totals().added, identity);
+  const observe = (instrument: ObservableLike, read: (totals: ExporterTotals) => number) => {
+    instrument.addCallback((result) => {
+      result.observe(read(totals()), identity);
     });
-  meter
-    .createObservableCounter("webhook.exporter.events.sent", { description: "Events delivered (2xx)", unit: "{event}" })
-    .addCallback((result) => {
-      result.observe(totals().sent, identity);
-    });
-  meter
-    .createObservableGauge("webhook.exporter.events.pending", {
-      description: "Events waiting to be delivered, in memory or spooled",
-      unit: "{event}",
-    })
-    .addCallback((result) => {
-      result.observe(totals().pending, identity);
-    });
-  const dropped = meter.createCounter("webhook.exporter.events.dropped", {
-    description: "Events that will never be sent, by reason",
-    unit: "{event}",
-  });
+  };
+  const events = (description: string) => ({ description, unit: "{event}" });
+  observe(
+    meter.createObservableCounter("webhook.exporter.events.added", events("Events accepted by add()")),
+    (now) => now.added,
+  );
+  observe(
+    meter.createObservableCounter("webhook.exporter.events.sent", events("Events delivered (2xx)")),
+    (now) => now.sent,
+  );
+  observe(
+    meter.createObservableGauge(
+      "webhook.exporter.events.pending",
+      events("Events waiting to be delivered, in memory or spooled"),
+    ),
+    (now) => now.pending,
+  );
+  const dropped = meter.createCounter(
+    "webhook.exporter.events.dropped",
+    events("Events that will never be sent, by reason"),
+  );
   const failed = meter.createCounter("webhook.exporter.attempts.failed", {
     description: "Delivery attempts that failed, by reason",
     unit: "{attempt}",

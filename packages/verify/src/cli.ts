@@ -112,16 +112,17 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
     }
     const [command, ...rest] = positionals;
     const secretVariable = values["secret-env"] ?? "WEBHOOK_SECRET";
+    const sign = (body: Buffer) =>
+      signTestWebhook({
+        secret: secretFrom(io, secretVariable),
+        body,
+        scheme: signingScheme(values.scheme),
+        id: values.id,
+        timestamp: wholeSeconds(values.timestamp, "--timestamp"),
+      });
     switch (command) {
       case "sign": {
-        const body = await readInput(rest[0], io);
-        const { headers } = await signTestWebhook({
-          secret: secretFrom(io, secretVariable),
-          body,
-          scheme: signingScheme(values.scheme),
-          id: values.id,
-          timestamp: wholeSeconds(values.timestamp, "--timestamp"),
-        });
+        const { headers } = await sign(await readInput(rest[0], io));
         io.out(
           values.json === true
             ? `${JSON.stringify(headers, null, 2)}\n`
@@ -135,13 +136,7 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
         const [url, file] = rest;
         if (url === undefined) throw new UsageError("send needs a URL");
         const body = await readInput(file, io);
-        const { headers } = await signTestWebhook({
-          secret: secretFrom(io, secretVariable),
-          body,
-          scheme: signingScheme(values.scheme),
-          id: values.id,
-          timestamp: wholeSeconds(values.timestamp, "--timestamp"),
-        });
+        const { headers } = await sign(body);
         let response: Response;
         try {
           response = await fetch(url, {
