@@ -6,7 +6,7 @@ import { createDeliveryLoop } from "./delivery-loop.js";
 import { WebhookExporterError } from "./errors.js";
 import type { FlushResult, WebhookExporter } from "./exporter-api.js";
 import { createEventBuffer } from "./event-buffer.js";
-import { createFlushScheduler } from "./flush-scheduler.js";
+import { createFlushDriver } from "./flush-driver.js";
 import { createLedger } from "./ledger.js";
 import { createMemoryBound } from "./memory-bound.js";
 import { createExporterMetrics } from "./metrics.js";
@@ -14,11 +14,9 @@ import { createObserver, type Observer } from "./observer.js";
 import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./options.js";
 import { serializeMeta } from "./serializer.js";
 import { handleTerminationSignals } from "./signals.js";
+import { shutDown } from "./shutdown.js";
 import { createSpoolKeeper } from "./spool-keeper.js";
-import { createTransport, settleWithin } from "./transport.js";
-
-/** After `closeTimeout`, how long `close()` waits for the attempt it aborted before it goes on without it. */
-const ABORTED_ATTEMPT_GRACE_MS = 100;
+import { createTransport } from "./transport.js";
 
 /** Sending unsigned is what GO Feature Flag does without a secret, and never what a user means by accident. */
 function warnUnsigned(observer: Observer, endpoint: string): void {
@@ -99,66 +97,32 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   let closed = false;
   let closePromise: Promise<FlushResult> | undefined;
 
-  /** One flush, then the next one armed, whatever happened: a flush that threw must not stop delivery for good. */
-  async function flushAndRearm(): Promise<FlushResult> {
-    let result: FlushResult;
-    try {
-      result = await loop.deliver();
-    } catch (error) {
-      observer.failed(
-        new WebhookExporterError("ERR_WEBHOOK_SEND", "a flush failed unexpectedly; its events are kept", {
-          cause: error,
-        }),
-      );
-      result = { sent: 0, failed: pending(), pending: pending() };
-    }
-    if (!closed) {
-      scheduler.arm(result.failed > 0 ? Math.max(0, loop.retryNotBefore - Date.now()) : options.flushIntervalMs);
-      if (result.failed === 0 && buffer.openCount >= options.maxEventInMemory) startBackgroundFlush();
-    }
-    return result;
-  }
-  const scheduler = createFlushScheduler(flushAndRearm);
-
-  /** A threshold flush: off the caller's path, never beside another, never during a backoff (no retry storm). */
-  function startBackgroundFlush(): void {
-    if (scheduler.busy || Date.now() < loop.retryNotBefore) return;
-    setImmediate(() => {
-      if (!scheduler.busy && !closed) scheduler.run().catch(() => undefined);
-    });
-  }
-
-  /**
-   * Bounded by `closeTimeout` whatever the endpoint or the transport does: the final flush gets that
-   * long, then its attempt is aborted and, if it still does not settle, left behind.
-   */
-  async function close(): Promise<FlushResult> {
+  const driver = createFlushDriver({
+    loop,
+    observer,
+    pending,
+    openCount: () => buffer.openCount,
+    closed: () => closed,
+    maxEventInMemory: options.maxEventInMemory,
+    flushIntervalMs: options.flushIntervalMs,
+  });
+  const close = () => {
     closed = true;
-    scheduler.stop();
     stopHandlingSignals();
-    const sentBefore = ledger.sent;
-    const final = scheduler.run();
-    let result = await settleWithin<FlushResult | undefined>(final, options.closeTimeoutMs, () => undefined);
-    closing.abort();
-    result ??= await settleWithin<FlushResult | undefined>(final, ABORTED_ATTEMPT_GRACE_MS, () => undefined);
-    // A flush's cut stops within one slice once aborted, its events back in the buffer: spooled or counted below.
-    await cutter.idle();
-    if (keeper !== undefined) {
-      await memory.spill();
-      keeper.release();
-    }
-    loop.finalize();
-    // What is neither delivered nor on disk is lost with the process: say so.
-    let unsaved = buffer.takeOpen().length;
-    for (const batch of [...buffer.batches()]) {
-      if (batch.spoolFile !== undefined) continue;
-      buffer.removeBatch(batch);
-      unsaved += batch.count;
-    }
-    ledger.drop(unsaved, "unsent-at-close");
-    await transport.close();
-    return { sent: result?.sent ?? ledger.sent - sentBefore, failed: result?.failed ?? 0, pending: pending() };
-  }
+    return shutDown({
+      driver,
+      loop,
+      cutter,
+      buffer,
+      memory,
+      keeper,
+      ledger,
+      transport,
+      closing,
+      closeTimeoutMs: options.closeTimeoutMs,
+      pending,
+    });
+  };
 
   const exporter: WebhookExporter = {
     add(event) {
@@ -171,13 +135,13 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       checkEvent(event, options);
       const open = buffer.push(event);
       ledger.accepted();
-      if (open >= options.maxEventInMemory) startBackgroundFlush();
+      if (open >= options.maxEventInMemory) driver.startInBackground();
       // Open events alone stay under the bound (maxEventInMemory <= maxBufferedEvents): only waiting batches can push past it.
       if ((open >= options.maxEventInMemory || buffer.batchCount > 0) && memory.inMemory() > options.maxBufferedEvents)
         memory.enforce();
     },
     flush() {
-      return closePromise ?? scheduler.run();
+      return closePromise ?? driver.run();
     },
     close() {
       closePromise ??= close();
@@ -206,6 +170,6 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     ? handleTerminationSignals(() => exporter.close())
     : () => undefined;
   // Spooled batches from an earlier run go first, as soon as possible; then every flushInterval.
-  scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
+  driver.scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
   return exporter;
 }
