@@ -48,7 +48,7 @@ describe("OpenTelemetry metrics", () => {
       endpointUrl: receiver.url,
       secret: "s",
       flushInterval: 60_000,
-      retryBaseDelayMs: 1,
+      retryBaseDelayMs: 60_000, // no retry on its own before the metrics are read
       closeTimeout: 500,
       meter: provider.getMeter("@org/webhook-exporter"),
     });
