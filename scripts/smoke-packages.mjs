@@ -43,6 +43,13 @@ try {
   run("node", ["smoke.cjs"], work);
   run("node", ["smoke.mjs"], work);
   console.log(`smoke: ${specifiers.length} entry points load with require() and import: ${specifiers.join(", ")}`);
+  // The commands, as npx runs them from an install: shebang, executable bit, imports.
+  const commands = packages.flatMap(({ manifest }) => Object.keys(manifest.bin ?? {}));
+  for (const command of commands) {
+    const help = run(join(work, "node_modules", ".bin", command), ["--help"], work);
+    if (!help.startsWith("Usage:")) throw new Error(`${command} --help printed no usage`);
+  }
+  console.log(`smoke: ${commands.join(", ")} run from the installed packages`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
