@@ -8,7 +8,7 @@ import { createMemoryBound } from "../src/memory-bound.js";
 import { createObserver, type DropReason } from "../src/observer.js";
 import { resolveOptions } from "../src/options.js";
 import { serializeMeta } from "../src/serializer.js";
-import { featureEvent } from "./helpers/events.js";
+import { featureEvent, userKeys } from "./helpers/events.js";
 import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
 
 /** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
@@ -81,7 +81,6 @@ function setUp(
   return { loop, add, transport, ledger, drops, buffer, sender, pending };
 }
 
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
 const delivered = (requests: SentRequest[], ok: (request: SentRequest, index: number) => boolean) =>
   requests.filter(ok).flatMap((request) => request.events);
 
@@ -91,7 +90,7 @@ describe("createDeliveryLoop", () => {
     add(0, 100);
     expect(await loop.deliver()).toEqual({ sent: 100, failed: 0, pending: 0 });
     expect(transport.requests.map((request) => request.events.length)).toEqual([40, 40, 20]);
-    expect(transport.requests.flatMap((request) => request.events)).toEqual(keys(0, 100));
+    expect(transport.requests.flatMap((request) => request.events)).toEqual(userKeys(0, 100));
     expect(ledger).toMatchObject({ sent: 100, batchesSent: 3, dropped: 0 });
   });
 
@@ -108,7 +107,7 @@ describe("createDeliveryLoop", () => {
       "batch-1",
       "batch-2",
     ]);
-    expect(delivered(transport.requests, (_request, index) => index > 0)).toEqual(keys(0, 100));
+    expect(delivered(transport.requests, (_request, index) => index > 0)).toEqual(userKeys(0, 100));
   });
 
   it("backs off with full jitter, doubling per failure up to the cap, and resets on success", async () => {
@@ -158,7 +157,7 @@ describe("createDeliveryLoop", () => {
     expect(drops).toEqual([[1, "rejected"]]);
     expect(transport.requests.length).toBeLessThanOrEqual(1 + 2 * 6);
     expect(new Set(delivered(transport.requests, (request) => !request.events.includes("user-37")))).toEqual(
-      new Set(keys(0, 64).filter((key) => key !== "user-37")),
+      new Set(userKeys(0, 64).filter((key) => key !== "user-37")),
     );
     expect(ledger.sent + ledger.dropped).toBe(64);
   });

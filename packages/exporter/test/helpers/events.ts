@@ -1,5 +1,10 @@
 import { createFeatureEvent, createTrackingEvent, type FeatureEvent, type TrackingEvent } from "@org/webhook-types";
 
+/** The user keys of `featureEvent(from)` up to, not including, `featureEvent(to)`. */
+export function userKeys(from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
+}
+
 export function featureEvent(index: number): FeatureEvent {
   return createFeatureEvent({
     userKey: `user-${index}`,

@@ -7,7 +7,7 @@ import {
   type WebhookExporterError,
   type WebhookExporterOptions,
 } from "../../src/index.js";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 import { expectLedger, recordDrops } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 import { canMountTmpfs, mountTmpfs, type TinyFs } from "../helpers/tiny-fs.js";
@@ -52,8 +52,6 @@ function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExpo
   return exporter;
 }
 
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
-
 /** Adds events `from`..`to` in ticks of 100, letting the loop run between ticks as a service would. */
 async function addInTicks(exporter: WebhookExporter, from: number, to: number): Promise<void> {
   for (let index = from; index < to; index++) {
@@ -83,7 +81,7 @@ async function outageWithDiskFault(breakDisk: () => void, repairDisk: () => void
   repairDisk();
   await receiver.restart();
   await waitUntil(() => exporter.stats().pending === 0);
-  expectLedger({ added: keys(0, 2000), receiver, drops, exporter });
+  expectLedger({ added: userKeys(0, 2000), receiver, drops, exporter });
   expect(drops.every((drop) => drop.reason === "buffer-full")).toBe(true);
   expect(exporter.stats().sent).toBeGreaterThan(0);
 }

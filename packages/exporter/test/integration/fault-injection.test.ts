@@ -3,7 +3,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createWebhookExporter, type DropReason } from "../../src/index.js";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 import { useExporterHarness } from "../helpers/harness.js";
 import { answer, deliveredOnce } from "../helpers/ledger.js";
 import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
@@ -17,8 +17,6 @@ beforeEach(() => {
   ({ receiver, spoolDir } = harness);
 });
 
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
-
 describe("fault injection: the ledger holds (added = received once + dropped and reported)", () => {
   it("survives an endpoint that is down for the whole run, then comes back", async () => {
     await receiver.stop();
@@ -28,7 +26,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     for (let index = 300; index < 500; index++) exporter.add(featureEvent(index));
     await receiver.restart();
     await waitUntil(() => exporter.stats().sent === 500);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 500));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 500));
     expect(exporter.stats()).toMatchObject({ added: 500, sent: 500, dropped: 0, pending: 0 });
   });
 
@@ -39,7 +37,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     const exporter = exporterFor({ maxEventInMemory: 50 });
     for (let index = 0; index < 200; index++) exporter.add(featureEvent(index));
     await waitUntil(() => exporter.stats().sent === 200);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 200));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 200));
     expect(exporter.stats().failedAttempts).toBe(4);
   });
 
@@ -76,7 +74,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
         .events()
         .slice(-2000)
         .map((event) => event.userKey),
-    ).toEqual(keys(0, 2000));
+    ).toEqual(userKeys(0, 2000));
     await viaReset.close();
     await resetting.close();
   });
@@ -103,7 +101,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     exporter.add({ ...featureEvent(20), userKey: "x".repeat(1000) });
     await exporter.flush();
     await waitUntil(() => exporter.stats().pending === 0);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 20));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 20));
     expect(drops).toEqual([[1, "too-large"]]);
   });
 
@@ -178,7 +176,7 @@ describe("the durable spool", () => {
     expect(await second.output).toMatch(/^drained/);
     expect(await second.exited).toBe(0);
     // The 50 events added after the last flush attempt were only in memory: lost with SIGKILL, as documented.
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 1000));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 1000));
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
   }, 20_000);
 
@@ -188,7 +186,7 @@ describe("the durable spool", () => {
     expect(receiver.requests).toHaveLength(0);
     child.signal("SIGTERM");
     expect(await child.exited).toBe("SIGTERM");
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 100));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 100));
   }, 20_000);
 
   it("refuses a second exporter on the same directory", () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type WebhookExporterError } from "../../src/index.js";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
 import type { Receiver } from "@org/test-fixtures/receiver";
@@ -17,7 +17,6 @@ beforeEach(() => {
 });
 
 const POISON = "user-poison";
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
 
 /** A receiver that refuses, with `status`, every batch holding the poisoned event (as a strict schema would). */
 function refusePoison(status: number): void {
@@ -84,7 +83,7 @@ describe("an event the receiver refuses", () => {
     const { drops, onDrop } = recordDrops();
     const second = exporterFor({ spool: { dir: spoolDir }, onDrop });
     await waitUntil(() => second.stats().pending === 0 && drops.length === 1);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 50).filter((key) => key !== "user-7"));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 50).filter((key) => key !== "user-7"));
     expect(drops[0]).toMatchObject({ count: 1, reason: "rejected" });
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
   });
@@ -107,6 +106,6 @@ describe("an event the receiver refuses", () => {
     fixed = true;
     await waitUntil(() => exporter.stats().pending === 0);
     expect(drops).toEqual([]);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 10));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 10));
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { Agent, Dispatcher } from "undici";
 import { beforeEach, describe, expect, it } from "vitest";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 import { deliveredOnce, expectLedger, recordDrops } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
 import type { Receiver } from "@org/test-fixtures/receiver";
@@ -38,8 +38,6 @@ beforeEach(() => {
   ({ receiver, spoolDir } = harness);
 });
 
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
-
 describe("a transport that never settles", () => {
   it("ends each swallowed attempt as a timeout, and delivers once requests go through again", async () => {
     const exporter = exporterFor({ dispatcher: new SwallowingDispatcher(4) });
@@ -48,7 +46,7 @@ describe("a transport that never settles", () => {
     expect(first).toMatchObject({ sent: 0, failed: 10 });
     expect(exporter.stats().lastError?.reason).toBe("timeout");
     await waitUntil(() => exporter.stats().pending === 0, 10_000);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 10));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 10));
     // Four swallowed attempts; on a loaded machine a real one may time out too (timeout is 100 ms here).
     expect(exporter.stats().failedAttempts).toBeGreaterThanOrEqual(4);
   }, 15_000);
@@ -67,7 +65,7 @@ describe("a transport that never settles", () => {
     await exporter.close();
     expect(performance.now() - started).toBeLessThan(1_500);
     expect(drops).toMatchObject([{ count: 10, reason: "unsent-at-close" }]);
-    expectLedger({ added: keys(0, 10), receiver, drops, exporter });
+    expectLedger({ added: userKeys(0, 10), receiver, drops, exporter });
   });
 
   it("spools what it could not send at close, and a restart sends it", async () => {
@@ -83,7 +81,7 @@ describe("a transport that never settles", () => {
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toHaveLength(1);
     const restarted = exporterFor({ spool: { dir: spoolDir } });
     await waitUntil(() => restarted.stats().sent === 10);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 10));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 10));
   });
 
   it("lets SIGTERM end the process with handleSignals", async () => {
