@@ -50,6 +50,17 @@ interface Header {
 }
 
 const SUFFIX = ".batch";
+/** Added to the name of a file that failed its checks: set aside, never sent. */
+const TORN_SUFFIX = ".torn";
+/** `<ms, 15 digits>-<sequence, 6 digits>-<batch id>.batch`, as `write` names files. */
+const SPOOL_FILE_NAME = /^(\d{15})-\d{6}-(.+)\.batch(\.torn)?$/;
+
+/** What a spool file's name says: when it was written (ms), its batch id, and whether it was set aside as torn. */
+export function describeSpoolFile(file: string): { writtenAt: number; id: string; torn: boolean } | undefined {
+  const match = SPOOL_FILE_NAME.exec(file);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { writtenAt: Number(match[1]), id: match[2], torn: match[3] !== undefined };
+}
 
 function sha256(body: Buffer): string {
   return createHash("sha256").update(body).digest("hex");
@@ -153,7 +164,7 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
   let totalBytes = 0;
 
   async function setAside(file: string): Promise<void> {
-    await rename(join(dir, file), join(dir, `${file}.torn`)).catch(() => undefined);
+    await rename(join(dir, file), join(dir, `${file}${TORN_SUFFIX}`)).catch(() => undefined);
   }
 
   return {

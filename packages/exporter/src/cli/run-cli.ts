@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
 import { WebhookExporterError } from "../errors.js";
+import { DEFAULTS } from "../options.js";
 import {
   CommandFailure,
   dropSpooledBatch,
-  isSpoolLocked,
   listSpool,
   readSpooledBatch,
   resendSpool,
+  SpoolUnavailable,
+  type SpoolEntry,
   type CommandIo,
 } from "./spool-commands.js";
 
@@ -32,7 +34,30 @@ Options:
   --timeout MS            resend: ms per request (default 10000)
   -h, --help              this help
 
-Exit codes: 0 done, 1 failed (a batch refused, not found), 2 usage, 3 spool locked by a running exporter.`;
+Exit codes: 0 done, 1 failed (a batch refused, an id or the directory not found), 2 usage,
+3 the spool cannot be taken (a running exporter holds it, or its lock cannot be written).`;
+
+/** The entries as a table, and the good batches' totals under it. */
+function formatSpoolTable(entries: readonly SpoolEntry[]): string {
+  const rows = entries.map((entry) => [
+    entry.id,
+    String(entry.events),
+    String(entry.bytes),
+    `${entry.ageSeconds}s`,
+    entry.checksumOk ? "ok" : "TORN (set aside, never sent)",
+  ]);
+  const header = ["id", "events", "bytes", "age", "checksum"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const lines = [header, ...rows].map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  const good = entries.filter((entry) => entry.checksumOk);
+  lines.push(`${good.length} batches, ${good.reduce((sum, entry) => sum + entry.events, 0)} events`);
+  return `${lines.join("\n")}\n`;
+}
 
 /** Runs the CLI with `argv` (without node and the script); returns the exit code. */
 export async function runCli(
@@ -81,26 +106,7 @@ export async function runCli(
           io.out(`no spooled batches in ${dir}\n`);
           return 0;
         }
-        const rows = entries.map((entry) => [
-          entry.id,
-          String(entry.events),
-          String(entry.bytes),
-          `${entry.ageSeconds}s`,
-          entry.checksumOk ? "ok" : "TORN (set aside, never sent)",
-        ]);
-        const header = ["id", "events", "bytes", "age", "checksum"];
-        const widths = header.map((title, column) =>
-          Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-        );
-        for (const row of [header, ...rows])
-          io.out(
-            `${row
-              .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
-        const good = entries.filter((entry) => entry.checksumOk);
-        io.out(`${good.length} batches, ${good.reduce((sum, entry) => sum + entry.events, 0)} events\n`);
+        io.out(formatSpoolTable(entries));
         return 0;
       }
       case "show": {
@@ -121,7 +127,7 @@ export async function runCli(
         const secretEnv = values["secret-env"] ?? "WEBHOOK_SECRET";
         const secret = io.env[secretEnv] === "" ? undefined : io.env[secretEnv];
         if (secret === undefined) io.err(`warning: $${secretEnv} is not set: the batches go unsigned\n`);
-        const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
+        const timeoutMs = values.timeout === undefined ? DEFAULTS.timeout : Number(values.timeout);
         if (!/^\d+$/.test(values.timeout ?? "0") || timeoutMs <= 0)
           return usage("--timeout must be a whole number of ms");
         const sent = await resendSpool(dir, { url: values.url, secret, timeoutMs }, io);
@@ -132,8 +138,8 @@ export async function runCli(
         return usage(command === undefined ? "spool needs a command" : `unknown spool command ${command}`);
     }
   } catch (error) {
-    if (isSpoolLocked(error)) {
-      io.err(`${(error as Error).message}\n`);
+    if (error instanceof SpoolUnavailable) {
+      io.err(`${error.message}\n`);
       return 3;
     }
     if (error instanceof CommandFailure || error instanceof WebhookExporterError) {

@@ -2,10 +2,9 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createBatchSender } from "../batch-sender.js";
 import type { Batch } from "../batch.js";
-import { WebhookExporterError } from "../errors.js";
 import { createObserver } from "../observer.js";
 import { resolveOptions } from "../options.js";
-import { openSpool, type Spool, type SpooledBatch } from "../spool.js";
+import { describeSpoolFile, openSpool, type Spool, type SpooledBatch } from "../spool.js";
 import { createTransport } from "../transport.js";
 
 /** Where a command writes: results to `out`, progress and warnings to `err` (never a secret). */
@@ -28,26 +27,30 @@ export interface SpoolEntry {
   file: string;
 }
 
-/** A command that could not do what was asked: the message says why; `exitCode` 1. */
+/** A command that could not do what was asked: the message says why (exit 1). */
 export class CommandFailure extends Error {}
 
-/** The time a spool file was written, from its name (`<ms>-<sequence>-<id>.batch`). */
-function writtenAt(file: string): number {
-  return Number(file.slice(0, file.indexOf("-")));
-}
+/** The spool could not be taken: a running exporter holds its lock, or the lock cannot be written (exit 3). */
+export class SpoolUnavailable extends CommandFailure {}
 
 /**
- * Opens the spool as the exporter does, taking its lock: a spool a live exporter holds is refused
- * (`ERR_WEBHOOK_SPOOL`), so a command never races the exporter over the same files.
+ * Opens the spool as the exporter does, taking its lock, so a command never races the exporter over
+ * the same files. Unlike the exporter, never creates the directory: a mistyped path is an error.
  */
-async function withSpool<T>(
-  dir: string,
-  work: (spool: Spool, batches: SpooledBatch[], torn: string[]) => Promise<T>,
-): Promise<T> {
-  const spool = openSpool(dir, Number.MAX_SAFE_INTEGER, { onTakeover: () => undefined, onError: () => undefined });
+async function withSpool<T>(dir: string, work: (spool: Spool, batches: SpooledBatch[]) => Promise<T>): Promise<T> {
+  const isDirectory = await stat(dir).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) throw new CommandFailure(`no spool directory at ${dir}`);
+  let spool: Spool;
   try {
-    const { batches, torn } = await spool.load();
-    return await work(spool, batches, torn);
+    spool = openSpool(dir, Number.MAX_SAFE_INTEGER, { onTakeover: () => undefined, onError: () => undefined });
+  } catch (error) {
+    throw new SpoolUnavailable((error as Error).message);
+  }
+  try {
+    return await work(spool, (await spool.load()).batches);
   } finally {
     spool.release();
   }
@@ -55,30 +58,20 @@ async function withSpool<T>(
 
 export async function listSpool(dir: string, now: number): Promise<SpoolEntry[]> {
   return withSpool(dir, async (_spool, batches) => {
+    const entry = async (file: string, id: string, events: number, checksumOk: boolean): Promise<SpoolEntry> => ({
+      id,
+      events,
+      bytes: (await stat(join(dir, file))).size,
+      ageSeconds: Math.round((now - (describeSpoolFile(file)?.writtenAt ?? now)) / 1000),
+      checksumOk,
+      file,
+    });
     const entries: SpoolEntry[] = [];
-    for (const batch of batches) {
-      const { size } = await stat(join(dir, batch.file));
-      entries.push({
-        id: batch.id,
-        events: batch.count,
-        bytes: size,
-        ageSeconds: Math.round((now - writtenAt(batch.file)) / 1000),
-        checksumOk: true,
-        file: batch.file,
-      });
-    }
+    for (const batch of batches) entries.push(await entry(batch.file, batch.id, batch.count, true));
     // Torn files, set aside now or by an earlier run: listed, never sent.
-    for (const name of (await readdir(dir)).filter((file) => file.endsWith(".batch.torn")).sort()) {
-      const { size } = await stat(join(dir, name));
-      const id = name.slice(name.indexOf("-", name.indexOf("-") + 1) + 1, -".batch.torn".length);
-      entries.push({
-        id,
-        events: 0,
-        bytes: size,
-        ageSeconds: Math.round((now - writtenAt(name)) / 1000),
-        checksumOk: false,
-        file: name,
-      });
+    for (const file of (await readdir(dir)).sort()) {
+      const described = describeSpoolFile(file);
+      if (described?.torn === true) entries.push(await entry(file, described.id, 0, false));
     }
     return entries;
   });
@@ -162,10 +155,4 @@ export async function resendSpool(
     }
     return { batches: sentBatches, events: sentEvents };
   });
-}
-
-export function isSpoolLocked(error: unknown): boolean {
-  return (
-    error instanceof WebhookExporterError && error.code === "ERR_WEBHOOK_SPOOL" && error.message.includes("is used by")
-  );
 }

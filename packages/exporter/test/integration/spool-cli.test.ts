@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 import { createWebhookExporter } from "../../src/exporter.js";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 
 const bin = new URL("../../dist/cli/bin.js", import.meta.url).pathname;
 const secret = "cli-secret";
@@ -118,9 +118,7 @@ describe("webhook-exporter spool", { timeout: 30_000 }, () => {
       const expected = `sha256=${createHmac("sha256", secret).update(request.body).digest("hex")}`;
       expect(request.headers["x-hub-signature-256"]).toBe(expected);
     }
-    expect(receiver.events().map((event) => event.userKey)).toEqual(
-      Array.from({ length: 300 }, (_, index) => `user-${String(index)}`),
-    );
+    expect(receiver.events().map((event) => event.userKey)).toEqual(userKeys(0, 300));
     expect(batchFiles()).toEqual([]);
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
@@ -159,6 +157,14 @@ describe("webhook-exporter spool", { timeout: 30_000 }, () => {
     } finally {
       await running.close();
     }
+  });
+
+  it("says so for a directory that does not exist, and does not create it", async () => {
+    const missing = join(dir, "no-such-spool");
+    const result = await cli(["spool", "list", missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no spool directory at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it("answers usage errors with exit 2 and the help, and --help with 0", async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFil
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { serializeEvent, type WebhookExporterError } from "../../src/index.js";
-import { featureEvent } from "../helpers/events.js";
+import { featureEvent, userKeys } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops, userKeysOf } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
 import type { Receiver } from "@org/test-fixtures/receiver";
@@ -17,7 +17,6 @@ beforeEach(() => {
   ({ receiver, spoolDir } = harness);
 });
 
-const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => `user-${from + index}`);
 const batchFiles = () => readdirSync(spoolDir).filter((file) => file.endsWith(".batch"));
 
 /** The events of each spooled batch, by batch id, read from the files as they are now. */
@@ -48,7 +47,7 @@ describe("the spool's size bound while a batch is in flight", () => {
     });
     const { drops, onDrop } = recordDrops();
     // Room for three batches of 100 events, not four.
-    const batchBytes = keys(0, 100).reduce(
+    const batchBytes = userKeys(0, 100).reduce(
       (sum, _key, index) => sum + serializeEvent(featureEvent(index)).length + 1,
       300,
     );
@@ -89,8 +88,8 @@ describe("the spool's size bound while a batch is in flight", () => {
     const droppedKeys = contents.get(drops[0]?.details.batchId ?? "") ?? [];
     expect(droppedKeys).toHaveLength(100);
     const delivered = deliveredOnce(receiver);
-    expect([...delivered, ...droppedKeys].sort()).toEqual(keys(0, 400).sort());
-    expectLedger({ added: keys(0, 400), receiver, drops, exporter });
+    expect([...delivered, ...droppedKeys].sort()).toEqual(userKeys(0, 400).sort());
+    expectLedger({ added: userKeys(0, 400), receiver, drops, exporter });
   });
 });
 
@@ -117,7 +116,7 @@ describe("restoring a spool with odd entries", () => {
     const errors: WebhookExporterError[] = [];
     const reader = exporterFor({ onError: (error) => errors.push(error) });
     await waitUntil(() => reader.stats().sent === 30);
-    expect(deliveredOnce(receiver)).toEqual(keys(0, 30));
+    expect(deliveredOnce(receiver)).toEqual(userKeys(0, 30));
     expect(receiver.requests.every((request) => !("x-injected" in request.headers))).toBe(true);
     expect(reader.stats()).toMatchObject({ pending: 0, sent: 30, dropped: 0 });
     expect(errors.map((error) => error.code)).toEqual(["ERR_WEBHOOK_SPOOL"]);
