@@ -78,14 +78,13 @@ function secretFrom(io: CliIo, variable: string): string {
   return secret;
 }
 
-function signingScheme(value: string | undefined): "both" | "hub" | "standard" {
-  if (value === undefined || value === "both" || value === "hub" || value === "standard") return value ?? "both";
-  throw new UsageError("--scheme must be both, hub or standard");
-}
-
-function verifyingScheme(value: string | undefined): SignatureScheme {
-  if (value === undefined || value === "any" || value === "hub" || value === "standard") return value ?? "any";
-  throw new UsageError("--scheme must be any, hub or standard");
+/** `--scheme`'s value among `allowed`, the first being the default. */
+function schemeOption<T extends string>(value: string | undefined, allowed: readonly [T, ...T[]]): T {
+  if (value === undefined) return allowed[0];
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined)
+    throw new UsageError(`--scheme must be ${allowed.slice(0, -1).join(", ")} or ${String(allowed.at(-1))}`);
+  return found;
 }
 
 /** Runs the CLI with `argv` (without node and the script); returns the exit code. Never echoes the secret. */
@@ -116,7 +115,7 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
       signTestWebhook({
         secret: secretFrom(io, secretVariable),
         body,
-        scheme: signingScheme(values.scheme),
+        scheme: schemeOption<"both" | "hub" | "standard">(values.scheme, ["both", "hub", "standard"]),
         id: values.id,
         timestamp: wholeSeconds(values.timestamp, "--timestamp"),
       });
@@ -162,7 +161,7 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
             secret: secretFrom(io, secretVariable),
             body,
             headers,
-            scheme: verifyingScheme(values.scheme),
+            scheme: schemeOption<SignatureScheme>(values.scheme, ["any", "hub", "standard"]),
             toleranceSeconds: wholeSeconds(values.tolerance, "--tolerance"),
           });
           io.out(
@@ -181,7 +180,8 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (
       error instanceof UsageError ||
-      (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
+      // Every refusal of parseArgs (an unknown option, an option without its value...).
+      String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_") ||
       error instanceof WebhookVerificationError ||
       error instanceof SyntaxError
     ) {

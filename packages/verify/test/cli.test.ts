@@ -128,5 +128,6 @@ describe("the webhook-verify command", () => {
     expect(help.stdout).toContain("Usage: webhook-verify <command>");
     expect((await runBin(["explode"])).code).toBe(2);
     expect((await runBin(["sign", "--nope"])).code).toBe(2);
+    expect((await runBin(["sign", "--id"])).code).toBe(2); // an option without its value
   });
 });
