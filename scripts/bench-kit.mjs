@@ -5,15 +5,31 @@ import { Bench } from "tinybench";
 
 const middle = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Rounds per graded case: a ratio is graded on the median of at least this many. */
-export const ROUNDS = 5;
+/**
+ * Smoke mode (`BENCH_SMOKE=1`, what `pnpm test` runs): every bench script once, at tiny sizes, one
+ * round, nothing graded, so that a refactor that breaks a script fails the suite.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === "1";
+
+/** Rounds per graded case: a ratio is graded on the median of at least this many (one in smoke mode). */
+export const ROUNDS = SMOKE ? 1 : 5;
+
+/** `full` when benchmarking; `smoke` (default: a thousandth, at least 1) in smoke mode. */
+export function scaled(full, smoke = Math.max(1, Math.ceil(full / 1000))) {
+  return SMOKE ? smoke : full;
+}
 
 /**
  * Median milliseconds per call of each function, measured in `rounds` separate runs; within a run the
  * functions are interleaved (case, baseline, case, baseline...) so that machine noise hits both alike.
  * Returns `{ name: { median, rme, rounds } }`: the median of the rounds' medians, and each round's.
  */
-export async function medianMs(functions, { iterations = 10, warmupIterations = 2, rounds = ROUNDS } = {}) {
+export async function medianMs(functions, options = {}) {
+  const {
+    iterations = 10,
+    warmupIterations = 2,
+    rounds = ROUNDS,
+  } = SMOKE ? { iterations: 1, warmupIterations: 0, rounds: 1 } : options;
   const perRound = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
   const rmes = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -50,7 +66,10 @@ export function paired(caseRounds, baselineRounds) {
 export function record({ name, unit, median, baseline, goal, spread, details, rounds }) {
   const roundsWithRatio = rounds?.map((round) => ({ ...round, ratio: round.median / round.baseline }));
   const ratio = roundsWithRatio === undefined ? median / baseline : middle(roundsWithRatio.map((round) => round.ratio));
-  const met = goal === undefined ? null : goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
+  // A tiny smoke run may time 0 ms for both; a real run must have measured something.
+  if (!Number.isFinite(median) || !Number.isFinite(baseline) || (!SMOKE && !Number.isFinite(ratio)))
+    throw new Error(`bench case ${name} measured nothing: median ${median}, baseline ${baseline}`);
+  const met = goal === undefined || SMOKE ? null : goal.max !== undefined ? ratio <= goal.max : ratio >= goal.min;
   const goalText =
     goal === undefined ? "none" : goal.max !== undefined ? `<= ${+goal.max.toFixed(2)}x` : `>= ${goal.min}x`;
   const entry = {

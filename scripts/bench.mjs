@@ -1,19 +1,23 @@
 // `pnpm bench`: runs every package's bench/*.bench.mjs one after another (never in parallel: they
 // would disturb each other), collects their records into bench/results.json, prints a table, and
-// with --compare <old results.json> the change per case. Exits 0 even when a goal is missed.
+// with --compare <old results.json> the change per case. A missed goal is shown, not fatal; a script
+// that fails (throws, exits non-zero) makes the whole run exit 1, naming it.
+// With --smoke (what `pnpm test` runs): every script once at tiny sizes (BENCH_SMOKE=1), nothing
+// graded, nothing written to bench/results.json.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "./workspace.mjs";
 
+const smoke = process.argv.includes("--smoke");
 const compareIndex = process.argv.indexOf("--compare");
 const comparePath = compareIndex === -1 ? undefined : process.argv[compareIndex + 1];
 const filter = process.argv
   .slice(2)
   .find((arg, index, args) => !arg.startsWith("--") && args[index - 1] !== "--compare");
 
-const resultsDir = join(root, "bench");
+const resultsDir = smoke ? mkdtempSync(join(tmpdir(), "bench-smoke-")) : join(root, "bench");
 const linesFile = join(resultsDir, "results.jsonl");
 mkdirSync(resultsDir, { recursive: true });
 rmSync(linesFile, { force: true });
@@ -30,16 +34,23 @@ const files = ["packages", "examples"].flatMap((group) =>
       })
     : [],
 );
+const failed = [];
+let ran = 0;
 for (const file of files) {
   if (filter !== undefined && !file.includes(filter)) continue;
-  console.log(`\n# ${file.replace(root, "")}`);
+  const name = file.replace(root, "");
+  ran += 1;
+  console.log(`\n# ${name}`);
   try {
     execFileSync(process.execPath, ["--expose-gc", file], {
       stdio: "inherit",
-      env: { ...process.env, BENCH_RESULTS: linesFile },
+      env: { ...process.env, BENCH_RESULTS: linesFile, ...(smoke ? { BENCH_SMOKE: "1" } : {}) },
     });
-  } catch {
-    console.log(`(bench ${file.replace(root, "")} failed; its cases are missing below)`);
+  } catch (error) {
+    failed.push(name);
+    console.log(
+      `(bench ${name} failed: ${error.status === null ? `killed by ${error.signal}` : `exit ${error.status}`})`,
+    );
   }
 }
 
@@ -57,6 +68,19 @@ const machine = {
   node: process.version,
   date: new Date().toISOString(),
 };
+if (smoke) {
+  rmSync(resultsDir, { recursive: true, force: true });
+  console.log(`\nbench smoke: ${records.length} cases from ${ran - failed.length} of ${ran} scripts`);
+  if (failed.length > 0) {
+    console.error(`bench smoke: ${failed.length} script(s) failed: ${failed.join(", ")}`);
+    process.exit(1);
+  }
+  if (records.length === 0) {
+    console.error("bench smoke: no case was recorded");
+    process.exit(1);
+  }
+  process.exit(0);
+}
 writeFileSync(join(resultsDir, "results.json"), `${JSON.stringify({ machine, records }, null, 2)}\n`);
 
 console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
@@ -89,3 +113,7 @@ if (comparePath !== undefined) {
   );
 }
 console.log(`\nwrote bench/results.json (${records.length} cases)`);
+if (failed.length > 0) {
+  console.error(`\n${failed.length} bench script(s) failed, their cases are missing: ${failed.join(", ")}`);
+  process.exit(1);
+}

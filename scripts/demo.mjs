@@ -19,13 +19,41 @@ function start(script, env) {
   return { child, output: () => output };
 }
 
-async function firstLine(started, pattern) {
-  for (let waited = 0; waited < 15_000; waited += 50) {
-    const match = pattern.exec(started.output());
-    if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no line matching ${pattern} in time`);
+/**
+ * Resolves the first match of `pattern` in the child's output, as soon as it is printed. A slow start
+ * is not a failure: every 10 s it says it is still waiting, with what the child printed so far; only
+ * an exit, or no line after `deadlineMs`, is.
+ */
+function firstLine(started, pattern, name, deadlineMs = 180_000) {
+  return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
+    const check = () => {
+      const match = pattern.exec(started.output());
+      if (match) finish(() => resolve(match));
+    };
+    const onExit = (code, signal) =>
+      finish(() => reject(new Error(`the ${name} ended before it was ready (${signal ?? `exit ${code}`})`)));
+    const progress = setInterval(() => {
+      const seconds = Math.round((Date.now() - startedAt) / 1000);
+      const so = started.output().trim();
+      console.log(`${name} still starting (${seconds} s)${so === "" ? "" : `; so far it printed:\n${so}`}`);
+    }, 10_000);
+    const deadline = setTimeout(
+      () =>
+        finish(() => reject(new Error(`the ${name} printed no line matching ${pattern} in ${deadlineMs / 1000} s`))),
+      deadlineMs,
+    );
+    function finish(settle) {
+      clearInterval(progress);
+      clearTimeout(deadline);
+      started.child.stdout.off("data", check);
+      started.child.off("exit", onExit);
+      settle();
+    }
+    started.child.stdout.on("data", check);
+    started.child.on("exit", onExit);
+    check();
+  });
 }
 
 function stopAll() {
@@ -39,7 +67,7 @@ try {
     PORT: "0",
     HOST: "127.0.0.1",
   });
-  const [, baseUrl] = await firstLine(receiver, /listening on (http:\/\/\S+)/);
+  const [, baseUrl] = await firstLine(receiver, /listening on (http:\/\/\S+)/, "receiver");
   console.log(`receiver  ${baseUrl}  (open it in a browser to watch the counts live)`);
 
   const sender = start("examples/sender/dist/main.js", {

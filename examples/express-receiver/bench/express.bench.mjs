@@ -6,7 +6,7 @@ import { once } from "node:events";
 import autocannon from "autocannon";
 import express from "express";
 import { webhookMiddleware } from "@org/webhook-verify/express";
-import { paired, record, ROUNDS, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { paired, record, ROUNDS, sampleFeatureEvent, SMOKE } from "../../../scripts/bench-kit.mjs";
 
 const secret = "bench";
 const events = [];
@@ -33,7 +33,7 @@ async function requestsPerSecond(verify) {
     headers: { "content-type": "application/json", "x-hub-signature-256": signature },
     body,
     connections: 20,
-    duration: 2,
+    ...(SMOKE ? { amount: 20 } : { duration: 2 }),
   });
   server.closeAllConnections();
   server.close();

@@ -6,11 +6,11 @@
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { hasPostgres, startPostgres } from "@org/test-fixtures/postgres-server";
-import { medianMs, paired, record, ROUNDS, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, ROUNDS, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
 import { createPostgresStore } from "../dist/postgres-store.js";
 import { openPglite, openPostgres } from "../dist/sql-client.js";
 
-const BATCH = 1000;
+const BATCH = scaled(1000, 10);
 const events = Array.from({ length: BATCH }, (_, index) => sampleFeatureEvent(index));
 const payload = { meta: { hostname: "bench" }, events };
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 
@@ -13,11 +14,27 @@ export interface SqlClient {
 }
 
 /**
+ * The build's empty database with the schema applied (`scripts/pglite-snapshot.mjs`), the same path
+ * from `src/` and `dist/`. Absent when only `tsc` ran: the database is then created from scratch.
+ */
+const SNAPSHOT = new URL("../dist/pglite-snapshot.tar.gz", import.meta.url);
+
+function readSnapshot(): Blob | undefined {
+  try {
+    return new Blob([readFileSync(SNAPSHOT)]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Postgres in WebAssembly, in this process: data in `dataDir`, or in memory when it is undefined.
- * One connection, so statements are serialised, which is all one replica needs.
+ * One connection, so statements are serialised, which is all one replica needs. In memory, it starts
+ * from the build's snapshot when there is one: about 1 s instead of initdb's 3.5 s or more.
  */
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
-  const db = await PGlite.create(dataDir);
+  const snapshot = dataDir === undefined ? readSnapshot() : undefined;
+  const db = await PGlite.create(dataDir, snapshot === undefined ? {} : { loadDataDir: snapshot });
   return {
     kind: "pglite",
     query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,

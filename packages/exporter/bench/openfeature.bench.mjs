@@ -1,13 +1,14 @@
 // openfeature.hook: what the export hook adds to one evaluation, against the same client without it.
 import { OpenFeature, TypedInMemoryProvider as InMemoryProvider } from "@openfeature/server-sdk";
-import { medianMs, paired, record } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, scaled } from "../../../scripts/bench-kit.mjs";
 import { createWebhookExporter } from "../dist/index.js";
 import { createWebhookExporterHook } from "../dist/openfeature.js";
 
-const EVALUATIONS = 2_000;
+const EVALUATIONS = scaled(2_000, 20);
 const flags = { "bool-flag": { variants: { on: true, off: false }, defaultVariant: "on", disabled: false } };
 const exporter = createWebhookExporter({
   endpointUrl: "http://127.0.0.1:9/never-used",
+  secret: "bench",
   flushInterval: 3_600_000,
   maxEventInMemory: 100_000_000,
   maxBufferedEvents: Infinity,

@@ -1,11 +1,12 @@
 // exporter.serialize+sign: 100,000 events to signed bytes, against JSON.stringify + Buffer.from + createHmac.
 import { createHmac } from "node:crypto";
-import { medianMs, paired, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
 import { cutBatches } from "../dist/batch.js";
 import { serializeMeta } from "../dist/serializer.js";
-import { signHub } from "../dist/signer.js";
+import { hubSigning } from "@org/webhook-types";
+import { signWith } from "../dist/signer.js";
 
-const events = Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index));
+const events = Array.from({ length: scaled(100_000) }, (_, index) => sampleFeatureEvent(index));
 const meta = { hostname: "bench" };
 const metaJson = serializeMeta(meta);
 let id = 0;
@@ -25,7 +26,7 @@ const times = await medianMs(
         { maxEvents: events.length, maxBytes: Number.MAX_SAFE_INTEGER },
         () => String(id++),
       );
-      for (const batch of batches) await signHub(keys, batch.body);
+      for (const batch of batches) await signWith(hubSigning, keys, batch.body);
     },
   },
   { iterations: 10 },

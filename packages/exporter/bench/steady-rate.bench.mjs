@@ -7,12 +7,12 @@ import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Agent, request } from "undici";
-import { paired, record, ROUNDS, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { paired, record, ROUNDS, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
 import { createWebhookExporter } from "../dist/index.js";
 
 const RATE_PER_TICK = 100;
 const TICK_MS = 10;
-const WINDOW_MS = 5_000;
+const WINDOW_MS = scaled(5_000, 300);
 const secret = "bench-secret";
 
 /** A receiver that reads each body and answers 204, in a child process. */

@@ -1,8 +1,8 @@
 // types.parse: validating a 100,000-event body (about 18 MB) on top of JSON.parse, against JSON.parse alone.
-import { medianMs, paired, record, sampleFeatureEvent } from "../../../scripts/bench-kit.mjs";
+import { medianMs, paired, record, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
 import { parsePayload } from "../dist/index.js";
 
-const events = Array.from({ length: 100_000 }, (_, index) => sampleFeatureEvent(index));
+const events = Array.from({ length: scaled(100_000) }, (_, index) => sampleFeatureEvent(index));
 const body = JSON.stringify({ meta: { hostname: "bench" }, events });
 
 const times = await medianMs({

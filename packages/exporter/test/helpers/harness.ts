@@ -36,6 +36,8 @@ export function useExporterHarness(
     exporterFor: (options = {}) => {
       const exporter = createWebhookExporter({
         endpointUrl: harness.receiver.url,
+        // Signed, as users send: a test of unsigned sending says so.
+        secret: "harness-secret",
         flushInterval: 3_600_000,
         retryBaseDelayMs: 10,
         ...defaults(harness),

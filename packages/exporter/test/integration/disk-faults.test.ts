@@ -41,6 +41,7 @@ afterEach(async () => {
 function exporterFor(options: Partial<WebhookExporterOptions> = {}): WebhookExporter {
   const exporter = createWebhookExporter({
     endpointUrl: receiver.url,
+    secret: "disk-faults",
     flushInterval: 100,
     retryBaseDelayMs: 10,
     maxEventInMemory: 100,

@@ -191,7 +191,7 @@ describe("the durable spool", () => {
 
   it("refuses a second exporter on the same directory", () => {
     exporterFor({ spool: { dir: spoolDir } });
-    expect(() => createWebhookExporter({ endpointUrl: receiver.url, spool: { dir: spoolDir } })).toThrow(
+    expect(() => createWebhookExporter({ endpointUrl: receiver.url, secret: "s", spool: { dir: spoolDir } })).toThrow(
       expect.objectContaining({
         code: "ERR_WEBHOOK_SPOOL",
         message: expect.stringContaining("another exporter") as string,

@@ -180,7 +180,7 @@ describe("trackWithExporter", () => {
   });
 
   it("refuses an exporter that carries feature events", () => {
-    exporter = createWebhookExporter({ endpointUrl: receiver.url });
+    exporter = createWebhookExporter({ endpointUrl: receiver.url, secret });
     expect(() => trackWithExporter(new InMemoryProvider(flags), exporter)).toThrow(/eventType: "tracking"/);
   });
 });
