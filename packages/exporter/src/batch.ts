@@ -29,6 +29,27 @@ function envelopePrefix(metaJson: string): string {
   return `{"meta":${metaJson},"events":[`;
 }
 
+/** Body bytes of a batch of no events: what every batch adds to its events' JSON. */
+export function envelopeBytes(metaJson: string): number {
+  return Buffer.byteLength(envelopePrefix(metaJson)) + SUFFIX.length;
+}
+
+/**
+ * A batch's body from its serialized events (`parts`, each one event or several joined by commas),
+ * whose body is `bytes` long in all. Written straight into one buffer of that size, which skips
+ * joining an 18 MB string first.
+ */
+export function assembleBody(metaJson: string, parts: readonly string[], bytes: number): Buffer {
+  const body = Buffer.allocUnsafe(bytes);
+  let offset = body.write(envelopePrefix(metaJson), 0, "utf8");
+  parts.forEach((part, index) => {
+    if (index > 0) offset += body.write(",", offset, "latin1");
+    offset += body.write(part, offset, "utf8");
+  });
+  body.write(SUFFIX, offset, "latin1");
+  return body;
+}
+
 /** What cutting produced: the batches, plus what could not go in one. */
 export interface CutResult {
   batches: Batch[];
@@ -42,31 +63,23 @@ export interface CutResult {
 
 /** Accumulates serialized events into batches within the limits. */
 function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBytes: number }, newId: () => string) {
-  const prefix = envelopePrefix(metaJson);
-  const envelopeBytes = Buffer.byteLength(prefix) + SUFFIX.length;
+  const emptyBytes = envelopeBytes(metaJson);
   const result: CutResult = { batches: [], unserializable: 0, oversized: [], tail: [] };
   let parts: string[] = [];
   let count = 0;
-  let bytes = envelopeBytes;
+  let bytes = emptyBytes;
   // The events in the batch being filled, in case it is held back as the tail.
   let members: WebhookEvent[] = [];
 
   const seal = () => {
     if (count === 0) return;
-    // Writing the parts straight into one buffer of the known size skips joining an 18 MB string first.
-    const body = Buffer.allocUnsafe(bytes);
-    let offset = body.write(prefix, 0, "utf8");
-    parts.forEach((part, index) => {
-      if (index > 0) offset += body.write(",", offset, "latin1");
-      offset += body.write(part, offset, "utf8");
-    });
-    body.write(SUFFIX, offset, "latin1");
+    const body = assembleBody(metaJson, parts, bytes);
     const batch: Batch = { id: newId(), body, count, attempts: 0 };
     if (body.length > limits.maxBytes) result.oversized.push(batch.id);
     result.batches.push(batch);
     parts = [];
     count = 0;
-    bytes = envelopeBytes;
+    bytes = emptyBytes;
     members = [];
   };
   const holdBack = () => {

@@ -64,7 +64,10 @@ export function createDeliveryLoop(parts: {
    */
   async function onSplit(batch: Batch & { body: Buffer }, reason: "too-large" | "rejected"): Promise<void> {
     if (batch.count > 1) {
-      if (buffer.replaceBatch(batch, splitBatch(batch, parts.metaJson))) void keeper?.forget(batch);
+      if (!buffer.replaceBatch(batch, splitBatch(batch, parts.metaJson))) return;
+      // The halves on disk first: a crash in between must not lose the batch's events.
+      await keeper?.persist();
+      void keeper?.forget(batch);
       return;
     }
     const deadLetterFile = reason === "rejected" ? await keeper?.deadLetter(batch) : undefined;
@@ -98,7 +101,7 @@ export function createDeliveryLoop(parts: {
     while (!parts.closing.aborted) {
       const batch = buffer.firstBatch();
       if (batch === undefined) {
-        if (toCut > 0 && buffer.openCount > 0) {
+        if (toCut > 0 && buffer.openCount + cutter.beingCut > 0) {
           await cutNext();
           continue;
         }

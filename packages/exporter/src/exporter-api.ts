@@ -13,8 +13,13 @@ export interface FlushResult {
 
 /** Counters since the exporter was created. */
 export interface ExporterStats {
-  /** Events accepted by `add()`. Always `added = sent + dropped + pending`. */
+  /**
+   * Events accepted by `add()`, plus those an earlier run left in the spool (`restored`), so that
+   * `added = sent + dropped + pending` always holds, after a restart too.
+   */
   added: number;
+  /** Events found in the spool at start (counted in `added`). */
+  restored: number;
   /** Events delivered (a 2xx, or a 409). */
   sent: number;
   /** Failed delivery attempts (one batch retried three times counts three). */
@@ -42,7 +47,10 @@ export interface WebhookExporter extends AsyncDisposable {
    * value JSON cannot hold too); `ERR_WEBHOOK_CLOSED` after `close()`.
    */
   add(event: WebhookEvent): void;
-  /** Sends everything waiting now; resolves when it was sent or failed (failures are kept). Never rejects. */
+  /**
+   * Sends everything waiting now; resolves when it was sent or failed (failures are kept). With a spool,
+   * once it resolves every event added before it is delivered or on disk. Never rejects.
+   */
   flush(): Promise<FlushResult>;
   /**
    * Stops the timer, refuses new events, flushes one last time within `closeTimeout`, and spools what is

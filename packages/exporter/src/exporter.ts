@@ -15,7 +15,9 @@ import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from ".
 import { serializeMeta } from "./serializer.js";
 import { handleTerminationSignals } from "./signals.js";
 import { shutDown } from "./shutdown.js";
+import { createSpoolJournal } from "./spool-journal.js";
 import { createSpoolKeeper } from "./spool-keeper.js";
+import { deliverBeforeExit, onProcessExit } from "./process-exit.js";
 import { createTransport } from "./transport.js";
 
 /** Sending unsigned is what GO Feature Flag does without a secret, and never what a user means by accident. */
@@ -50,22 +52,27 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const metaJson = serializeMeta(options.metaJsonSource);
   const buffer = createEventBuffer();
   const ledger = createLedger(observer, Date.now);
-  const cutter = createBatchCutter(
-    buffer,
-    {
-      metaJson,
-      maxEvents: options.maxEventInMemory,
-      maxBytes: options.maxBatchBytes,
-      newId: randomUUID,
-    },
-    ledger,
-    observer,
-  );
-  const pending = () => buffer.pendingCount + cutter.beingCut;
   const keeper =
     options.spool === undefined
       ? undefined
       : createSpoolKeeper(options.spool, buffer, observer, ledger, () => loop.inFlight);
+  const cutting = { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: randomUUID };
+  // With a spool, events reach the disk in group commits as they arrive, not only when a flush cuts them.
+  const journal =
+    keeper === undefined || options.spool === undefined
+      ? undefined
+      : createSpoolJournal({
+          buffer,
+          keeper,
+          ledger,
+          observer,
+          settings: { ...cutting, syncIntervalMs: options.spool.syncIntervalMs },
+          onSealed: () => {
+            driver.startInBackground();
+          },
+        });
+  const cutter = journal ?? createBatchCutter(buffer, cutting, ledger, observer);
+  const pending = () => buffer.pendingCount + cutter.beingCut;
   const memory = createMemoryBound({
     buffer,
     cutter,
@@ -109,6 +116,8 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const close = () => {
     closed = true;
     stopHandlingSignals();
+    stopWatchingExit();
+    journal?.stop();
     return shutDown({
       driver,
       loop,
@@ -151,6 +160,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       const { added, sent, dropped, batchesSent, lastSuccessAt } = ledger;
       return {
         added,
+        restored: ledger.restored,
         sent,
         dropped,
         batchesSent,
@@ -169,6 +179,18 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const stopHandlingSignals = options.handleSignals
     ? handleTerminationSignals(() => exporter.close())
     : () => undefined;
+  const stopWatchingExit = onProcessExit(
+    deliverBeforeExit({
+      flush: () => driver.run(),
+      added: () => ledger.added,
+      pending,
+      lostAtExit: () => (keeper === undefined ? pending() : 0),
+      reportLost: (count) => {
+        ledger.drop(count, "unsent-at-exit");
+      },
+      release: () => keeper?.release(),
+    }),
+  );
   // Spooled batches from an earlier run go first, as soon as possible; then every flushInterval.
   driver.scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
   return exporter;

@@ -11,8 +11,12 @@ export interface Ledger {
   readonly dropped: number;
   readonly batchesSent: number;
   readonly lastSuccessAt: number | undefined;
+  /** Events restored from the spool at start, counted in `added`: so the ledger balances after a restart. */
+  readonly restored: number;
   /** One event accepted by `add()`. */
   accepted(): void;
+  /** Events an earlier run spooled, found at start. */
+  foundInSpool(count: number): void;
   /** A batch the endpoint accepted. */
   delivered(batch: Batch): void;
   /** Events that will never be sent, and why (reported to `onDrop`). */
@@ -21,6 +25,7 @@ export interface Ledger {
 
 export function createLedger(observer: Observer, now: () => number): Ledger {
   let added = 0;
+  let restored = 0;
   let sent = 0;
   let dropped = 0;
   let batchesSent = 0;
@@ -28,6 +33,9 @@ export function createLedger(observer: Observer, now: () => number): Ledger {
   return {
     get added() {
       return added;
+    },
+    get restored() {
+      return restored;
     },
     get sent() {
       return sent;
@@ -43,6 +51,10 @@ export function createLedger(observer: Observer, now: () => number): Ledger {
     },
     accepted() {
       added += 1;
+    },
+    foundInSpool(count) {
+      added += count;
+      restored += count;
     },
     delivered(batch) {
       sent += batch.count;

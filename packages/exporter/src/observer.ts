@@ -30,6 +30,8 @@ export type DropReason =
   | "spool-torn"
   /** `close()` ended (delivery failed, or `closeTimeout` ran out) with events unsent and no spool to keep them. */
   | "unsent-at-close"
+  /** The process ended without `close()`, and the flush before it could not deliver them; no spool kept them. */
+  | "unsent-at-exit"
   /** An event JSON cannot represent (a circular structure): it can never be sent. */
   | "unserializable"
   /** The endpoint refused a single event with 413: it can never be delivered. */

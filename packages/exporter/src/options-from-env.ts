@@ -70,7 +70,11 @@ function keyValueList(value: string, name: string): Record<string, string> {
 }
 
 /** Each option, the suffix of its variable, and how its text is read. */
-const VARIABLES: readonly [keyof EnvWebhookExporterOptions | "spoolDir" | "spoolMaxBytes", string, Reader][] = [
+const VARIABLES: readonly [
+  keyof EnvWebhookExporterOptions | "spoolDir" | "spoolMaxBytes" | "spoolSyncInterval",
+  string,
+  Reader,
+][] = [
   ["endpointUrl", "ENDPOINT_URL", text],
   ["secret", "SECRET", text],
   ["meta", "META", keyValueList],
@@ -86,6 +90,7 @@ const VARIABLES: readonly [keyof EnvWebhookExporterOptions | "spoolDir" | "spool
   ["retryBaseDelayMs", "RETRY_BASE_DELAY_MS", wholeNumber(false)],
   ["spoolDir", "SPOOL_DIR", text],
   ["spoolMaxBytes", "SPOOL_MAX_BYTES", wholeNumber(false)],
+  ["spoolSyncInterval", "SPOOL_SYNC_INTERVAL", wholeNumber(false)],
   ["handleSignals", "HANDLE_SIGNALS", boolean],
 ];
 
@@ -116,10 +121,16 @@ export function webhookExporterOptionsFromEnv(
     if (value === undefined || value === "") continue;
     read[option] = parse(value, name);
   }
-  const { spoolDir, spoolMaxBytes, ...options } = read;
+  const { spoolDir, spoolMaxBytes, spoolSyncInterval, ...options } = read;
   if (spoolMaxBytes !== undefined && spoolDir === undefined)
     throw configError(`${prefix}SPOOL_MAX_BYTES`, `needs ${prefix}SPOOL_DIR`);
+  if (spoolSyncInterval !== undefined && spoolDir === undefined)
+    throw configError(`${prefix}SPOOL_SYNC_INTERVAL`, `needs ${prefix}SPOOL_DIR`);
   if (spoolDir !== undefined)
-    options.spool = { dir: spoolDir, ...(spoolMaxBytes === undefined ? {} : { maxBytes: spoolMaxBytes }) };
+    options.spool = {
+      dir: spoolDir,
+      ...(spoolMaxBytes === undefined ? {} : { maxBytes: spoolMaxBytes }),
+      ...(spoolSyncInterval === undefined ? {} : { syncInterval: spoolSyncInterval }),
+    };
   return options;
 }

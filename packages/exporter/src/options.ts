@@ -6,12 +6,21 @@ import { resolveHeaders, type HeaderValues } from "./headers.js";
 import type { MeterLike } from "./metrics.js";
 import type { ObserverOptions } from "./observer.js";
 
-/** The durable spool: batches that could not be sent are kept on disk until they are. */
+/**
+ * The durable spool: every event added is written to disk (and fsynced) within `syncInterval`, and
+ * kept there until delivered, across failures, crashes and restarts.
+ */
 export interface SpoolOptions {
   /** A directory of its own (one exporter per directory; a lock file enforces it). */
   dir: string;
   /** The most bytes the spool may hold; past it, its oldest batch is dropped and reported. @default 268435456 (256 MiB) */
   maxBytes?: number | undefined;
+  /**
+   * Milliseconds between group commits: the events added since the last one are appended to the
+   * spool in one write and one fsync. A crash loses at most the events of the last interval.
+   * @default 200
+   */
+  syncInterval?: number | undefined;
 }
 
 /** Options of `createWebhookExporter`. The first seven are GO Feature Flag's, with its names and defaults. */
@@ -87,6 +96,8 @@ export const DEFAULTS: Readonly<{
   maxBufferedEvents: number;
   /** `spool.maxBytes`: 256 MiB. */
   spoolMaxBytes: number;
+  /** `spool.syncInterval`: 200 ms. */
+  spoolSyncInterval: number;
 }> = Object.freeze({
   flushInterval: 60_000,
   maxEventInMemory: 100_000,
@@ -97,6 +108,7 @@ export const DEFAULTS: Readonly<{
   retryBaseDelayMs: 1_000,
   maxBufferedEvents: 200_000,
   spoolMaxBytes: 256 * 1024 * 1024,
+  spoolSyncInterval: 200,
 });
 
 /** Options checked, defaults filled. */
@@ -116,7 +128,7 @@ export interface ResolvedOptions extends ObserverOptions {
   readonly maxBufferedEvents: number;
   readonly maxBatchBytes: number;
   readonly retryBaseDelayMs: number;
-  readonly spool: { dir: string; maxBytes: number } | undefined;
+  readonly spool: ResolvedSpoolOptions | undefined;
   readonly handleSignals: boolean;
   readonly meter: MeterLike | undefined;
 }
@@ -216,14 +228,26 @@ function optionalFunction(field: string, value: unknown): void {
   if (value !== undefined && typeof value !== "function") throw configError(field, "must be a function");
 }
 
-function resolveSpool(value: unknown): { dir: string; maxBytes: number } | undefined {
+/** `spool` checked, defaults filled. */
+export interface ResolvedSpoolOptions {
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly syncIntervalMs: number;
+}
+
+function resolveSpool(value: unknown): ResolvedSpoolOptions | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "object" || value === null) throw configError("spool", "must be an object { dir, maxBytes? }");
-  const { dir, maxBytes, ...rest } = value as Record<string, unknown>;
+  if (typeof value !== "object" || value === null)
+    throw configError("spool", "must be an object { dir, maxBytes?, syncInterval? }");
+  const { dir, maxBytes, syncInterval, ...rest } = value as Record<string, unknown>;
   const unknownKey = Object.keys(rest)[0];
   if (unknownKey !== undefined) throw configError(`spool.${unknownKey}`, "is not a known option");
   if (typeof dir !== "string" || dir === "") throw configError("spool.dir", "must be a directory path");
-  return { dir, maxBytes: positiveInteger("spool.maxBytes", maxBytes, DEFAULTS.spoolMaxBytes, { unit: "bytes" }) };
+  return {
+    dir,
+    maxBytes: positiveInteger("spool.maxBytes", maxBytes, DEFAULTS.spoolMaxBytes, { unit: "bytes" }),
+    syncIntervalMs: timerMs("spool.syncInterval", syncInterval, DEFAULTS.spoolSyncInterval),
+  };
 }
 
 /**

@@ -17,6 +17,12 @@ export interface SpoolKeeper {
   restore(): Promise<void>;
   /** Writes every batch not yet on disk, oldest first; stops at the first write that fails. */
   persist(): Promise<void>;
+  /** Writes one batch not yet in the queue (just sealed) to disk; false when the write failed (reported). */
+  write(batch: Batch & { body: Buffer }): Promise<boolean>;
+  /** The spool itself, for the group commits of the batch being filled. */
+  readonly spool: Spool;
+  /** `spool.dir`, for messages. */
+  readonly dir: string;
   /** Frees the memory of spooled batches (all but the next to send) until at most `limit` events stay in memory. */
   offload(limit: number): void;
   /** Reads a disk-only batch's body back; false when its file was torn (the batch is then dropped and reported). */
@@ -32,7 +38,7 @@ export function createSpoolKeeper(
   settings: { dir: string; maxBytes: number },
   buffer: EventBuffer,
   observer: Observer,
-  ledger: Pick<Ledger, "drop">,
+  ledger: Pick<Ledger, "drop" | "foundInSpool">,
   /** The batch on the wire: never evicted, or its delivery would settle another batch. */
   inFlight: () => Batch | undefined,
 ): SpoolKeeper {
@@ -61,32 +67,38 @@ export function createSpoolKeeper(
 
   const isBusy = (file: string) => inFlight()?.spoolFile === file;
 
+  /** Writes one batch; false when the write failed (reported once per run of failures). */
+  async function writeBatch(batch: Batch & { body: Buffer }): Promise<boolean> {
+    let written: Awaited<ReturnType<Spool["write"]>>;
+    try {
+      written = await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
+    } catch (error) {
+      if (!writesFailing)
+        observer.failed(
+          spoolError(
+            `cannot write to spool.dir ${settings.dir}: batches stay in memory, within maxBufferedEvents`,
+            error,
+          ),
+        );
+      writesFailing = true;
+      return false;
+    }
+    writesFailing = false;
+    batch.spoolFile = written.file;
+    for (const old of written.evicted) {
+      const victim = buffer.batches().find((candidate) => candidate.spoolFile === old.file);
+      if (victim === undefined) continue;
+      buffer.removeBatch(victim);
+      unmark(victim);
+      ledger.drop(old.count, "spool-full", { batchId: victim.id });
+    }
+    return true;
+  }
+
   async function persistPending(): Promise<void> {
     for (const batch of [...buffer.batches()]) {
       if (batch.spoolFile !== undefined || batch.body === undefined) continue;
-      let written: Awaited<ReturnType<Spool["write"]>>;
-      try {
-        written = await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
-      } catch (error) {
-        if (!writesFailing)
-          observer.failed(
-            spoolError(
-              `cannot write to spool.dir ${settings.dir}: batches stay in memory, within maxBufferedEvents`,
-              error,
-            ),
-          );
-        writesFailing = true;
-        return;
-      }
-      writesFailing = false;
-      batch.spoolFile = written.file;
-      for (const old of written.evicted) {
-        const victim = buffer.batches().find((candidate) => candidate.spoolFile === old.file);
-        if (victim === undefined) continue;
-        buffer.removeBatch(victim);
-        unmark(victim);
-        ledger.drop(old.count, "spool-full", { batchId: victim.id });
-      }
+      if (!(await writeBatch(batch as Batch & { body: Buffer }))) return;
     }
   }
 
@@ -128,6 +140,7 @@ export function createSpoolKeeper(
       }));
       restored.forEach(markDiskOnly);
       buffer.addBatches(restored, "front");
+      ledger.foundInSpool(restored.reduce((sum, batch) => sum + batch.count, 0));
       if (restored.length > 0)
         observer.note("info", `restored ${restored.length} spooled batch(es)`, { dir: settings.dir });
     },
@@ -136,6 +149,13 @@ export function createSpoolKeeper(
       persisting = persisting.then(persistPending);
       return persisting;
     },
+    write(batch) {
+      const written = persisting.then(() => writeBatch(batch));
+      persisting = written.then(() => undefined);
+      return written;
+    },
+    spool,
+    dir: settings.dir,
     offload(limit) {
       const batches = buffer.batches();
       for (let index = 1; index < batches.length && buffer.pendingCount - diskOnlyEvents > limit; index++) {
@@ -154,6 +174,8 @@ export function createSpoolKeeper(
     async forget(batch) {
       unmark(batch);
       if (batch.spoolFile !== undefined) await spool.remove(batch.spoolFile);
+      // Sealed while the disk refused the whole batch: its open file still holds its events.
+      else await spool.removeOpen(batch.id);
     },
     async deadLetter(batch) {
       try {

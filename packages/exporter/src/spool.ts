@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { spoolError, type WebhookExporterError } from "./errors.js";
 import { acquireSpoolLock } from "./spool-lock.js";
@@ -26,6 +26,19 @@ export interface Spool {
     batch: { id: string; body: Buffer; count: number },
     isBusy?: (file: string) => boolean,
   ): Promise<{ file: string; evicted: { file: string; count: number }[] }>;
+  /**
+   * Appends events (`eventsJson`: serialized events joined by commas) to the batch being filled, `id`,
+   * and fsyncs: one group commit. The first append creates its `*.open` file; `load` turns an open
+   * file a crash left into a batch of every whole frame in it, under the same id.
+   */
+  appendOpen(id: string, metaJson: string, eventsJson: string, count: number): Promise<void>;
+  /**
+   * Whether batch `id` has an open file holding every frame appended so far. False after an append
+   * failed in a way that could not be undone (the file is then gone): append everything again.
+   */
+  hasOpen(id: string): boolean;
+  /** Drops the open file of batch `id` (it was sealed: written whole as a batch file). */
+  removeOpen(id: string): Promise<void>;
   /** Keeps a batch the endpoint refused in the `dead-letter` folder, for a person to look at; returns its path. */
   deadLetter(batch: { id: string; body: Buffer; count: number }): Promise<string>;
   /** Reads a batch's body back; `undefined` when the file is gone or torn. */
@@ -50,6 +63,8 @@ interface Header {
 }
 
 const SUFFIX = ".batch";
+/** A batch still being filled: a header line, then one frame per group commit. */
+const OPEN_SUFFIX = ".open";
 /** Added to the name of a file that failed its checks: set aside, never sent. */
 const TORN_SUFFIX = ".torn";
 /** `<ms, 15 digits>-<sequence, 6 digits>-<batch id>.batch`, as `write` names files. */
@@ -67,10 +82,11 @@ function sha256(body: Buffer): string {
 }
 
 /**
- * A batch id becomes the `webhook-id` header of every attempt and is signed: visible ASCII only, as our
- * own ids are (a UUID, `-a`/`-b` for halves).
+ * A batch id becomes the `webhook-id` header of every attempt and is signed: visible ASCII without a
+ * dot, as our own ids are (a UUID, `-a`/`-b` for halves) and as `@org/webhook-verify` requires (it
+ * refuses a dot, so such a batch would be refused forever).
  */
-const BATCH_ID = /^[\x21-\x7e]{1,200}$/;
+const BATCH_ID = /^[\x21-\x2d\x2f-\x7e]{1,200}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A header as this version writes it; anything else (another version, a hand edit) is torn. */
@@ -122,6 +138,92 @@ async function writeWhole(dir: string, name: string, content: Buffer): Promise<v
   syncDirectory(dir);
 }
 
+interface OpenHeader {
+  v: 1;
+  id: string;
+  meta: string;
+}
+
+function isOpenHeader(value: unknown): value is OpenHeader {
+  const header = value as Partial<OpenHeader> | null;
+  return (
+    typeof header === "object" &&
+    header !== null &&
+    header.v === 1 &&
+    typeof header.id === "string" &&
+    BATCH_ID.test(header.id) &&
+    typeof header.meta === "string"
+  );
+}
+
+interface FrameHeader {
+  count: number;
+  bytes: number;
+  sha256: string;
+}
+
+function isFrameHeader(value: unknown): value is FrameHeader {
+  const header = value as Partial<FrameHeader> | null;
+  return (
+    typeof header === "object" &&
+    header !== null &&
+    Number.isSafeInteger(header.count) &&
+    (header.count ?? 0) > 0 &&
+    Number.isSafeInteger(header.bytes) &&
+    (header.bytes ?? -1) >= 0 &&
+    typeof header.sha256 === "string"
+  );
+}
+
+function frame(eventsJson: string, count: number): Buffer {
+  const bytes = Buffer.from(eventsJson, "utf8");
+  const header: FrameHeader = { count, bytes: bytes.length, sha256: sha256(bytes) };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), bytes, Buffer.from("\n")]);
+}
+
+/**
+ * The batch an open file holds: every whole frame up to the first torn one (a crash during a group
+ * commit tears only the last). `undefined` when not even the header, or no frame, is whole.
+ */
+function parseOpen(content: Buffer): { id: string; count: number; body: Buffer } | undefined {
+  let at = content.indexOf(10);
+  if (at === -1) return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(content.subarray(0, at).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (!isOpenHeader(header)) return undefined;
+  const frames: Buffer[] = [];
+  let count = 0;
+  for (let start = at + 1; start < content.length; start = at + 1) {
+    const end = content.indexOf(10, start);
+    if (end === -1) break;
+    let frameHeader: unknown;
+    try {
+      frameHeader = JSON.parse(content.subarray(start, end).toString("utf8"));
+    } catch {
+      break;
+    }
+    if (!isFrameHeader(frameHeader)) break;
+    const payloadEnd = end + 1 + frameHeader.bytes;
+    const payload = content.subarray(end + 1, payloadEnd);
+    if (payload.length !== frameHeader.bytes || content[payloadEnd] !== 10 || sha256(payload) !== frameHeader.sha256)
+      break;
+    frames.push(payload);
+    count += frameHeader.count;
+    at = payloadEnd;
+  }
+  if (count === 0) return undefined;
+  const body = Buffer.concat([
+    Buffer.from(`{"meta":${header.meta},"events":[`),
+    ...frames.flatMap((payload, index) => (index === 0 ? [payload] : [Buffer.from(","), payload])),
+    Buffer.from("]}"),
+  ]);
+  return { id: header.id, count, body };
+}
+
 function parse(file: string, content: Buffer): (SpooledBatch & { body: Buffer }) | undefined {
   const newline = content.indexOf(10);
   if (newline === -1) return undefined;
@@ -166,18 +268,44 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
   async function setAside(file: string): Promise<void> {
     await rename(join(dir, file), join(dir, `${file}${TORN_SUFFIX}`)).catch(() => undefined);
   }
+  const nextPrefix = () => `${Date.now().toString().padStart(15, "0")}-${(sequence++).toString().padStart(6, "0")}`;
+  /** The open file of each batch being filled, and its length after the last whole frame. */
+  const openFiles = new Map<string, { file: string; length: number }>();
+
+  /**
+   * Open files a crash left: each becomes a batch file under its id and its place in the order (or
+   * goes, when its batch was written whole before the crash). Returns what could not be read.
+   */
+  async function recoverOpenFiles(names: string[]): Promise<string[]> {
+    const skipped: string[] = [];
+    const whole = new Set(names.filter((name) => name.endsWith(SUFFIX)).map((name) => describeSpoolFile(name)?.id));
+    for (const name of names.filter((candidate) => candidate.endsWith(OPEN_SUFFIX)).sort()) {
+      const content = await readFile(join(dir, name)).catch(() => undefined);
+      if (content === undefined) {
+        skipped.push(name);
+        continue;
+      }
+      const batch = parseOpen(content);
+      if (batch !== undefined && !whole.has(batch.id))
+        await writeWhole(dir, `${name.slice(0, -OPEN_SUFFIX.length)}${SUFFIX}`, encode(batch));
+      await unlink(join(dir, name)).catch(() => undefined);
+    }
+    return skipped;
+  }
 
   return {
     async load() {
       const batches: SpooledBatch[] = [];
       const torn: string[] = [];
       const skipped: string[] = [];
-      const entries = await readdir(dir, { withFileTypes: true });
-      for (const entry of entries) {
+      const before = await readdir(dir, { withFileTypes: true });
+      for (const entry of before) {
         // Left by a write that a crash interrupted: never renamed, so never part of the spool.
         if (entry.isFile() && entry.name.startsWith(".") && entry.name.endsWith(".tmp"))
           await unlink(join(dir, entry.name)).catch(() => undefined);
       }
+      skipped.push(...(await recoverOpenFiles(before.filter((entry) => entry.isFile()).map((entry) => entry.name))));
+      const entries = await readdir(dir, { withFileTypes: true });
       const files = entries.filter((entry) => entry.name.endsWith(SUFFIX)).sort((a, b) => (a.name < b.name ? -1 : 1));
       for (const entry of files) {
         const file = entry.name;
@@ -204,7 +332,7 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
     },
     async write(batch, isBusy = () => false) {
       const content = encode(batch);
-      const file = `${Date.now().toString().padStart(15, "0")}-${(sequence++).toString().padStart(6, "0")}-${batch.id}${SUFFIX}`;
+      const file = `${nextPrefix()}-${batch.id}${SUFFIX}`;
       await writeWhole(dir, file, content);
       sizes.set(file, { bytes: content.length, count: batch.count });
       totalBytes += content.length;
@@ -216,6 +344,52 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
         evicted.push({ file: oldest, count: size.count });
       }
       return { file, evicted };
+    },
+    async appendOpen(id, metaJson, eventsJson, count) {
+      const known = openFiles.get(id);
+      const file = known?.file ?? `${nextPrefix()}-${id}${OPEN_SUFFIX}`;
+      const path = join(dir, file);
+      const header =
+        known === undefined ? `${JSON.stringify({ v: 1, id, meta: metaJson } satisfies OpenHeader)}\n` : "";
+      const content = Buffer.concat([Buffer.from(header), frame(eventsJson, count)]);
+      try {
+        const handle = await open(path, "a");
+        try {
+          await handle.writeFile(content);
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        // A frame torn half way (a full disk) would hide every later one: cut it off, or start over.
+        const undone =
+          known === undefined
+            ? await unlink(path).then(
+                () => true,
+                () => false,
+              )
+            : await truncate(path, known.length).then(
+                () => true,
+                () => false,
+              );
+        if (!undone) {
+          openFiles.delete(id);
+          await unlink(path).catch(() => undefined);
+        }
+        throw error;
+      }
+      // The file's name must outlive a power cut too, once: its later appends are covered by datasync.
+      if (known === undefined) syncDirectory(dir);
+      openFiles.set(id, { file, length: (known?.length ?? 0) + content.length });
+    },
+    hasOpen(id) {
+      return openFiles.has(id);
+    },
+    async removeOpen(id) {
+      const known = openFiles.get(id);
+      if (known === undefined) return;
+      openFiles.delete(id);
+      await unlink(join(dir, known.file)).catch(() => undefined);
     },
     async deadLetter(batch) {
       const folder = join(dir, DEAD_LETTER_DIR);
