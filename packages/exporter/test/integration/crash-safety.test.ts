@@ -144,3 +144,102 @@ describe("with a spool, a SIGKILL loses at most the last syncInterval", () => {
     expect([...keys.values()].every((times) => times === 1)).toBe(true);
   }, 30_000);
 });
+
+describe("a chaos run: 100 SIGKILLs at random moments", () => {
+  it("loses nothing but the events of the last syncInterval before each kill, and stores every other once", async () => {
+    let seed = Date.now() % 2_147_483_647;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    const startSeed = seed;
+    // A receiver that mostly stores, and sometimes answers 503, hangs, or stores and loses its answer.
+    receiver.respond((request, _index, res) => {
+      const roll = random();
+      if (roll < 0.12) res.writeHead(503).end();
+      else if (roll < 0.24)
+        return; // hangs: the sender's timeout ends the attempt
+      else if (roll < 0.34) {
+        store(request);
+        res.socket?.destroy();
+      } else storeAndAnswer(request, res);
+    });
+    const lanes = 4;
+    const killsPerLane = 25;
+    const runs: { prefix: string; mustHave: number; reported: number }[] = [];
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        const dir = join(spoolDir, `lane-${lane}`);
+        for (let kill = 0; kill < killsPerLane; kill++) {
+          const prefix = `l${lane}k${kill}`;
+          const child = startChild([receiver.url, dir, "flood", prefix]);
+          await child.firstMessage();
+          // A random moment: during a flood, an attempt, a retry of a spooled batch, or between commits.
+          await new Promise((resolve) => setTimeout(resolve, random() * 800));
+          const safeBefore = Date.now() - DEFAULTS.spoolSyncInterval - 300;
+          await child.kill();
+          const added = child.messages.map((entry) => ({ at: entry.at, added: entry.message.added ?? 0 }));
+          const mustHave = Math.max(0, ...added.filter((entry) => entry.at < safeBefore).map((entry) => entry.added));
+          runs.push({ prefix, mustHave, reported: Math.max(0, ...added.map((entry) => entry.added)) });
+        }
+      }),
+    );
+    const drained = [];
+    for (let lane = 0; lane < lanes; lane++) drained.push(await drain(join(spoolDir, `lane-${lane}`)));
+
+    const keys = storedKeys(stored);
+    const context = `seed ${startSeed}`;
+    const twice = [...keys].filter(([, times]) => times > 1).map(([key]) => key);
+    expect(twice, context).toEqual([]);
+    const missing = runs.flatMap(({ prefix, mustHave }) =>
+      Array.from({ length: mustHave }, (_, index) => `${prefix}-${index}`).filter((key) => !keys.has(key)),
+    );
+    expect(missing, context).toEqual([]);
+    expect(runs).toHaveLength(lanes * killsPerLane);
+    // Enough was at stake: most runs lived past the window.
+    expect(runs.reduce((sum, run) => sum + run.mustHave, 0)).toBeGreaterThan(10_000);
+    for (const stats of drained) {
+      expect(stats.dropped, context).toBe(0);
+      expect(stats.sent, context).toBe(stats.added);
+      expect(stats.restored, context).toBe(stats.added);
+    }
+  }, 240_000);
+});
+
+describe("a script that ends without close()", () => {
+  const runScript = async (args: string[]) => {
+    const child = fork(new URL("../fixtures/script-child.mjs", import.meta.url).pathname, args, {
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, "exit")) as [number | null];
+    return { code, output };
+  };
+
+  it("delivers its event before the process ends", async () => {
+    receiver.respond((request, _index, res) => {
+      storeAndAnswer(request, res);
+    });
+    const { code, output } = await runScript([receiver.url]);
+    expect(code).toBe(0);
+    expect([...storedKeys(stored).keys()]).toEqual(["user-1"]);
+    expect(output).toMatch(/exit \{"added":1,"restored":0,"sent":1,/);
+  }, 30_000);
+
+  it("without a spool, reports the event lost when the endpoint is down, and ends", async () => {
+    await receiver.stop();
+    const { code, output } = await runScript([receiver.url]);
+    expect(code).toBe(0);
+    expect(output).toContain("dropped 1 unsent-at-exit");
+    expect(output).toMatch(/exit \{"added":1,"restored":0,"sent":0,"dropped":1,/);
+  }, 30_000);
+
+  it("with a spool, keeps the event on disk when the endpoint is down, and the next start sends it", async () => {
+    await receiver.stop();
+    const { code, output } = await runScript([receiver.url, spoolDir]);
+    expect(code).toBe(0);
+    expect(output).not.toMatch(/^dropped /m);
+    await receiver.restart();
+    const stats = await drain(spoolDir);
+    expect([...storedKeys(stored).keys()]).toEqual(["user-1"]);
+    expect(stats).toMatchObject({ added: 1, restored: 1, sent: 1, dropped: 0 });
+  }, 30_000);
+});
