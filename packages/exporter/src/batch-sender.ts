@@ -78,8 +78,8 @@ export function createBatchSender(
   function rejectedError(status: number | undefined, batch: Batch): WebhookExporterError {
     const next =
       batch.count > 1
-        ? "it is split in two to set aside only the events refused"
-        : "its one event is set aside as rejected";
+        ? "it is split in two to set aside only the events refused, unless every batch is refused (then all are kept and retried)"
+        : "its one event is set aside as rejected once other batches are accepted (while none is, it is kept and retried)";
     return new WebhookExporterError(
       "ERR_WEBHOOK_SEND",
       `POST ${endpoint} refused batch ${batch.id} of ${batch.count} events (HTTP ${status ?? "?"}): ${next}`,

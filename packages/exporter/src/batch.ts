@@ -17,6 +17,12 @@ export interface Batch {
   hubSignature?: string;
   /** The spool file holding this batch, once written. */
   spoolFile?: string;
+  /**
+   * Set on the halves of a batch refused with 400 or 422, shared by all its descendants: how many
+   * batches had been delivered when the refusal began. A delivery since shows the refusal is specific
+   * to some events; none, and it looks like the endpoint refusing everything (an outage).
+   */
+  isolation?: { readonly deliveriesBefore: number };
 }
 
 /** Events serialized with one JSON.stringify call; the cut falls between slices unless a limit needs it exact. */

@@ -5,7 +5,7 @@ import type { EventBuffer } from "./event-buffer.js";
 import type { FlushResult } from "./exporter-api.js";
 import type { Ledger } from "./ledger.js";
 import type { MemoryBound } from "./memory-bound.js";
-import { retryDelayMs } from "./retry-policy.js";
+import { refusalStep, retryDelayMs } from "./retry-policy.js";
 import type { SpoolKeeper } from "./spool-keeper.js";
 
 /** Sends what waits, oldest first, and applies each answer: delivered, split, set aside, or retried later. */
@@ -48,12 +48,17 @@ export function createDeliveryLoop(parts: {
   let consecutiveFailures = 0;
   let retryNotBefore = 0;
   let finalized = false;
+  // What tells a poison event (some batches delivered, one refused) from an endpoint refusing everything.
+  let deliveries = 0;
+  let refusalsSinceDelivery = 0;
 
   function onDelivered(batch: Batch): void {
     if (!buffer.removeBatch(batch)) return;
     void keeper?.forget(batch);
     ledger.delivered(batch);
     consecutiveFailures = 0;
+    deliveries += 1;
+    refusalsSinceDelivery = 0;
     parts.memory.recovered();
   }
 
@@ -64,7 +69,10 @@ export function createDeliveryLoop(parts: {
    */
   async function onSplit(batch: Batch & { body: Buffer }, reason: "too-large" | "rejected"): Promise<void> {
     if (batch.count > 1) {
-      if (!buffer.replaceBatch(batch, splitBatch(batch, parts.metaJson))) return;
+      const halves = splitBatch(batch, parts.metaJson);
+      if (reason === "rejected")
+        for (const half of halves) half.isolation = batch.isolation ?? { deliveriesBefore: deliveries };
+      if (!buffer.replaceBatch(batch, halves)) return;
       // The halves on disk first: a crash in between must not lose the batch's events.
       await keeper?.persist();
       void keeper?.forget(batch);
@@ -119,8 +127,23 @@ export function createDeliveryLoop(parts: {
       await nextCut;
       if (finalized) break;
       if (verdict.kind === "delivered") onDelivered(batch);
-      else if (verdict.kind === "split") await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
-      else {
+      else if (verdict.kind === "split" && verdict.reason === "too-large")
+        await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
+      else if (verdict.kind === "split") {
+        refusalsSinceDelivery += 1;
+        const step = refusalStep(batch, deliveries, refusalsSinceDelivery);
+        if (step === "isolate") await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
+        else if (step === "probe") buffer.moveToBack(batch);
+        else {
+          buffer.moveToBack(batch);
+          onFailed(undefined);
+          failed = batch.count;
+          await parts.memory.spill();
+          break;
+        }
+      } else {
+        // Refused until someone fixes something: the other batches go first meanwhile.
+        if (verdict.permanent) buffer.moveToBack(batch);
         onFailed(verdict.retryAfterMs);
         failed = batch.count;
         await parts.memory.spill();

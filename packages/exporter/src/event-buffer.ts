@@ -25,6 +25,8 @@ export interface EventBuffer {
   batches(): readonly Batch[];
   /** Removes one batch wherever it stands (delivered, dropped, evicted); false when it no longer waits. */
   removeBatch(batch: Batch): boolean;
+  /** Moves a batch behind all the others (refused for good for now: the others go first); false when it no longer waits. */
+  moveToBack(batch: Batch): boolean;
   /** Puts `replacements` where `batch` stands (a split); false when it no longer waits. */
   replaceBatch(batch: Batch, replacements: readonly Batch[]): boolean;
   /**
@@ -87,6 +89,13 @@ export function createEventBuffer(): EventBuffer {
       if (index === -1) return false;
       batches.splice(index, 1);
       batchedEvents -= batch.count;
+      return true;
+    },
+    moveToBack(batch) {
+      const index = batches.indexOf(batch);
+      if (index === -1) return false;
+      batches.splice(index, 1);
+      batches.push(batch);
       return true;
     },
     replaceBatch(batch, replacements) {

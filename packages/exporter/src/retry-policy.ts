@@ -62,3 +62,24 @@ export function retryDelayMs(
   const jittered = Math.floor((options.random ?? Math.random)() * exponential);
   return Math.min(options.capMs, Math.max(jittered, options.retryAfterMs ?? 0));
 }
+
+/**
+ * What to do with a batch refused with 400 or 422, given how many batches were delivered so far and
+ * how many refusals came since the last delivery (this one included):
+ * - `isolate`: split it (or set its one event aside), to find the events at fault. Taken when the
+ *   refusal is shown to be specific (a batch was delivered since its isolation began), or for the
+ *   first refusal after a delivery, which starts an isolation.
+ * - `probe`: try another batch first, without waiting (the second refusal in a row: is it this batch,
+ *   or everything?).
+ * - `hold`: the endpoint refuses everything (an outage, not poison): keep the batch, behind the
+ *   others, and back off as for a 5xx. Nothing is dropped while nothing is delivered.
+ */
+export function refusalStep(
+  batch: { readonly count: number; readonly isolation?: { readonly deliveriesBefore: number } | undefined },
+  deliveries: number,
+  refusalsSinceDelivery: number,
+): "isolate" | "probe" | "hold" {
+  if (batch.isolation !== undefined && deliveries > batch.isolation.deliveriesBefore) return "isolate";
+  if (refusalsSinceDelivery === 1 && batch.count > 1) return "isolate";
+  return refusalsSinceDelivery <= 2 ? "probe" : "hold";
+}

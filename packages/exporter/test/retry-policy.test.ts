@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judge, parseRetryAfter, retryDelayMs } from "../src/retry-policy.js";
+import { judge, parseRetryAfter, refusalStep, retryDelayMs } from "../src/retry-policy.js";
 
 const answer = (status: number, retryAfter?: string) => ({ kind: "answer" as const, status, retryAfter });
 
@@ -75,5 +75,27 @@ describe("retryDelayMs", () => {
 
   it("waits at least what Retry-After asks, within the cap", () => {
     expect(retryDelayMs(1, { ...options, retryAfterMs: 5000, random: () => 0 })).toBe(5000);
+  });
+});
+
+describe("refusalStep", () => {
+  const batch = (count: number, deliveriesBefore?: number) =>
+    deliveriesBefore === undefined ? { count } : { count, isolation: { deliveriesBefore } };
+
+  it("starts isolating at the first refusal after a delivery, and goes on while deliveries show it is specific", () => {
+    expect(refusalStep(batch(1000), 3, 1)).toBe("isolate");
+    expect(refusalStep(batch(500, 3), 4, 1)).toBe("isolate");
+    expect(refusalStep(batch(1, 3), 4, 5)).toBe("isolate");
+  });
+
+  it("tries another batch at the second refusal in a row, and holds from the third: nothing delivered means an outage", () => {
+    expect(refusalStep(batch(500, 3), 3, 2)).toBe("probe");
+    expect(refusalStep(batch(500, 3), 3, 3)).toBe("hold");
+    expect(refusalStep(batch(1000), 3, 7)).toBe("hold");
+  });
+
+  it("never sets a lone event aside on the strength of its own refusal", () => {
+    expect(refusalStep(batch(1), 0, 1)).toBe("probe");
+    expect(refusalStep(batch(1, 0), 0, 3)).toBe("hold");
   });
 });

@@ -127,6 +127,61 @@ describe("restoring a spool with odd entries", () => {
   });
 });
 
+describe("a spooled batch the receiver could never accept", () => {
+  it("is set aside on restore when its id is one @org/webhook-verify refuses (a dot), and the others go", async () => {
+    // As @org/webhook-verify answers an id with a dot: 401, for ever.
+    receiver.respond((request, _index, res) => {
+      answer(String(request.headers["webhook-id"]).includes(".") ? 401 : 200)(request, res);
+    });
+    await receiver.stop();
+    const writer = exporterFor({ maxEventInMemory: 10 });
+    for (let index = 0; index < 30; index++) writer.add(featureEvent(index));
+    await writer.flush();
+    await writer.close();
+    const [first] = batchFiles();
+    const content = readFileSync(join(spoolDir, first ?? ""));
+    writeSpoolFile(
+      "000000000000000-000000-bad.id.batch",
+      { id: "bad.id", count: 10 },
+      content.subarray(content.indexOf(10) + 1),
+    );
+
+    await receiver.restart();
+    const errors: WebhookExporterError[] = [];
+    const reader = exporterFor({ onError: (error) => errors.push(error) });
+    await waitUntil(() => reader.stats().sent === 30);
+    expect(deliveredOnce(receiver).sort()).toEqual(userKeys(0, 30).sort());
+    expect(receiver.requests.some((request) => String(request.headers["webhook-id"]).includes("."))).toBe(false);
+    expect(readdirSync(spoolDir).filter((file) => file.endsWith(".torn"))).toEqual([
+      "000000000000000-000000-bad.id.batch.torn",
+    ]);
+  });
+});
+
+describe("the open file of the batch being filled, left by a crash", () => {
+  it("becomes a batch of its whole frames under its id; a torn last frame is what the crash took", async () => {
+    const body = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, index) => serializeEvent(featureEvent(from + index))).join(",");
+    const frame = (json: string, count: number) => {
+      const bytes = Buffer.from(json);
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      return `${JSON.stringify({ count, bytes: bytes.length, sha256 })}\n${json}\n`;
+    };
+    const meta = '{"hostname":"crashed"}';
+    writeFileSync(
+      join(spoolDir, "000000000000001-000000-opened.open"),
+      `${JSON.stringify({ v: 1, id: "opened", meta })}\n${frame(body(0, 5), 5)}${frame(body(5, 9), 4)}` +
+        frame(body(9, 12), 3).slice(0, 40),
+    );
+    const reader = exporterFor();
+    await waitUntil(() => reader.stats().sent === 9);
+    expect(receiver.requests.map((request) => request.headers["webhook-id"])).toEqual(["opened"]);
+    expect(receiver.requests[0]?.body.toString()).toBe(`{"meta":${meta},"events":[${body(0, 9)}]}`);
+    expect(reader.stats()).toMatchObject({ added: 9, restored: 9, sent: 9, pending: 0 });
+    expect(readdirSync(spoolDir).filter((file) => file.endsWith(".open") || file.endsWith(".batch"))).toEqual([]);
+  });
+});
+
 describe("a lock left behind", () => {
   it.each([
     ["an empty lock (a full disk at start, before this version)", ""],
