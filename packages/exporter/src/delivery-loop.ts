@@ -1,23 +1,25 @@
 import { splitBatch, type Batch } from "./batch.js";
 import type { BatchCutter } from "./batch-cutter.js";
+import type { BatchQueue } from "./batch-queue.js";
 import type { BatchSender } from "./batch-sender.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { FlushResult } from "./exporter-api.js";
 import type { Ledger } from "./ledger.js";
 import type { MemoryBound } from "./memory-bound.js";
-import { refusalStep, retryDelayMs } from "./retry-policy.js";
+import { refusalStep, retryDelayMs, type Verdict } from "./retry-policy.js";
 import type { SpoolKeeper } from "./spool-keeper.js";
 
 /** Sends what waits, oldest first, and applies each answer: delivered, split, set aside, or retried later. */
 export interface DeliveryLoop {
   /**
-   * One flush: the batches waiting and the events open when it began, until one fails. The next batch is
-   * cut while the current one is on the wire; events added meanwhile wait for the next flush, so a flush
-   * under load still ends. Never rejects.
+   * One flush: the batches waiting and the events open when it began, up to `maxConcurrentRequests`
+   * attempts at a time, until one fails (those in flight then finish). The next batch is cut while
+   * others are on the wire; events added meanwhile wait for the next flush, so a flush under load
+   * still ends. Never rejects.
    */
   deliver(): Promise<FlushResult>;
-  /** The batch on the wire, if any. */
-  readonly inFlight: Batch | undefined;
+  /** Whether a batch is on the wire now. */
+  isInFlight(batch: Batch): boolean;
   /** When the next attempt may start after a failure (backoff with full jitter, `Retry-After`). */
   readonly retryNotBefore: number;
   /** Whether the last attempt failed. */
@@ -26,15 +28,19 @@ export interface DeliveryLoop {
   finalize(): void;
 }
 
+type Sendable = Batch & { body: Buffer };
+
 export function createDeliveryLoop(parts: {
   buffer: EventBuffer;
+  queue: BatchQueue;
   cutter: BatchCutter;
   sender: BatchSender;
   keeper: SpoolKeeper | undefined;
-  ledger: Ledger;
+  ledger: Pick<Ledger, "sent">;
   memory: Pick<MemoryBound, "spill" | "recovered">;
   metaJson: string;
   maxEventInMemory: number;
+  maxConcurrentRequests: number;
   backoff: { baseMs: number; capMs: number };
   /** Spooled batches of an earlier run, read before the first flush. */
   restored: Promise<void> | undefined;
@@ -43,8 +49,8 @@ export function createDeliveryLoop(parts: {
   now: () => number;
   random: () => number;
 }): DeliveryLoop {
-  const { buffer, cutter, sender, keeper, ledger } = parts;
-  let inFlight: Batch | undefined;
+  const { buffer, queue, cutter, sender, keeper, ledger } = parts;
+  const inFlight = new Set<Batch>();
   let consecutiveFailures = 0;
   let retryNotBefore = 0;
   let finalized = false;
@@ -53,9 +59,7 @@ export function createDeliveryLoop(parts: {
   let refusalsSinceDelivery = 0;
 
   function onDelivered(batch: Batch): void {
-    if (!buffer.removeBatch(batch)) return;
-    void keeper?.forget(batch);
-    ledger.delivered(batch);
+    if (!queue.settle(batch, { kind: "delivered" })) return;
     consecutiveFailures = 0;
     deliveries += 1;
     refusalsSinceDelivery = 0;
@@ -67,25 +71,20 @@ export function createDeliveryLoop(parts: {
    * place, so the good events go and the bad one is isolated in about log2(count) requests. A single
    * event is set aside, in the dead-letter folder when there is a spool, and reported.
    */
-  async function onSplit(batch: Batch & { body: Buffer }, reason: "too-large" | "rejected"): Promise<void> {
+  async function onSplit(batch: Sendable, reason: "too-large" | "rejected"): Promise<Batch[]> {
     if (batch.count > 1) {
       const halves = splitBatch(batch, parts.metaJson);
       if (reason === "rejected")
         for (const half of halves) half.isolation = batch.isolation ?? { deliveriesBefore: deliveries };
-      if (!buffer.replaceBatch(batch, halves)) return;
-      // The halves on disk first: a crash in between must not lose the batch's events.
-      await keeper?.persist();
-      void keeper?.forget(batch);
-      return;
+      return (await queue.replace(batch, halves)) ? halves : [];
     }
     const deadLetterFile = reason === "rejected" ? await keeper?.deadLetter(batch) : undefined;
-    if (!buffer.removeBatch(batch)) return;
-    void keeper?.forget(batch);
-    ledger.drop(
-      1,
+    queue.settle(batch, {
+      kind: "dropped",
       reason,
-      deadLetterFile === undefined ? { batchId: batch.id } : { batchId: batch.id, deadLetterFile },
-    );
+      details: deadLetterFile === undefined ? { batchId: batch.id } : { batchId: batch.id, deadLetterFile },
+    });
+    return [];
   }
 
   function onFailed(retryAfterMs: number | undefined): void {
@@ -94,70 +93,111 @@ export function createDeliveryLoop(parts: {
       parts.now() + retryDelayMs(consecutiveFailures, { ...parts.backoff, retryAfterMs, random: parts.random });
   }
 
+  /**
+   * Applies one answer: whether the flush must stop starting attempts (and back off), and the batches
+   * that go in this flush in its place (halves, or the batch itself tried again after another).
+   */
+  async function apply(
+    batch: Sendable,
+    verdict: Verdict,
+  ): Promise<{ stop: boolean; next: Batch[]; retryAfterMs?: number | undefined }> {
+    if (verdict.kind === "delivered") {
+      onDelivered(batch);
+      return { stop: false, next: [] };
+    }
+    if (verdict.kind === "split" && verdict.reason === "too-large")
+      return { stop: false, next: await onSplit(batch, verdict.reason) };
+    if (verdict.kind === "split") {
+      refusalsSinceDelivery += 1;
+      const step = refusalStep(batch, deliveries, refusalsSinceDelivery);
+      if (step === "isolate") return { stop: false, next: await onSplit(batch, verdict.reason) };
+      buffer.moveToBack(batch);
+      return step === "probe" ? { stop: false, next: [batch] } : { stop: true, next: [] };
+    }
+    // Refused until someone fixes something: the other batches go first meanwhile.
+    if (verdict.permanent) buffer.moveToBack(batch);
+    return { stop: true, next: [], retryAfterMs: verdict.retryAfterMs };
+  }
+
   async function deliver(): Promise<FlushResult> {
     await parts.restored;
     const sentBefore = ledger.sent;
     let failed = 0;
+    let stopped = false;
+    let retryAfterMs: number | undefined;
     let toCut = buffer.openCount;
+    // The batches of this flush not yet attempted: those waiting when it began, and those its own cuts make.
+    const eligible = new Set<Batch>(buffer.batches());
+    const started = new Set<Batch>();
     const cutNext = async () => {
       const count = Math.min(toCut, parts.maxEventInMemory);
       toCut -= count;
       // Hold the unfilled tail back for the next chunk, except at the end: it must go in this flush.
       toCut += await cutter.cut(count, toCut > 0, parts.closing);
+      for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
     };
     await cutNext();
-    while (!parts.closing.aborted) {
-      const batch = buffer.firstBatch();
-      if (batch === undefined) {
-        if (toCut > 0 && buffer.openCount + cutter.beingCut > 0) {
-          await cutNext();
+    const attempts = new Map<Batch, Promise<{ batch: Sendable; verdict: Verdict }>>();
+    let cutting: Promise<"cut"> | undefined;
+
+    // While the endpoint fails, one attempt at a time probes it; the window opens at the first delivery.
+    const window = () => (consecutiveFailures > 0 || refusalsSinceDelivery > 0 ? 1 : parts.maxConcurrentRequests);
+    const startAttempts = async () => {
+      for (const batch of [...buffer.batches()]) {
+        if (stopped || parts.closing.aborted || attempts.size >= window()) return;
+        if (attempts.has(batch) || !eligible.has(batch)) continue;
+        eligible.delete(batch);
+        started.add(batch);
+        if (!((await keeper?.ensureBody(batch)) ?? true) || batch.body === undefined) {
+          queue.settle(batch, { kind: "dropped", reason: "spool-torn" });
           continue;
         }
-        break;
+        const sendable = batch as Sendable;
+        inFlight.add(sendable);
+        const attempt = sender.attempt(sendable).finally(() => inFlight.delete(sendable));
+        attempts.set(
+          sendable,
+          attempt.then((verdict) => ({ batch: sendable, verdict })),
+        );
       }
-      if (!((await keeper?.ensureBody(batch)) ?? true) || batch.body === undefined) {
-        if (buffer.removeBatch(batch)) ledger.drop(batch.count, "spool-torn", { batchId: batch.id });
+    };
+
+    for (;;) {
+      await startAttempts();
+      // One batch cut ahead: the next to go is ready when a slot frees, and no more is held serialized.
+      const readyNext = buffer.batches().some((batch) => eligible.has(batch));
+      if (!stopped && !readyNext && cutting === undefined && toCut > 0 && buffer.openCount + cutter.beingCut > 0)
+        cutting = cutNext().then(() => "cut" as const);
+      if (attempts.size === 0 && cutting === undefined) break;
+      const next = await Promise.race([...attempts.values(), ...(cutting === undefined ? [] : [cutting])]);
+      if (next === "cut") {
+        cutting = undefined;
         continue;
       }
-      inFlight = batch;
-      const nextCut = toCut > 0 ? cutNext() : undefined;
-      const verdict = await sender.attempt(batch as Batch & { body: Buffer }).finally(() => {
-        inFlight = undefined;
-      });
-      await nextCut;
+      attempts.delete(next.batch);
       if (finalized) break;
-      if (verdict.kind === "delivered") onDelivered(batch);
-      else if (verdict.kind === "split" && verdict.reason === "too-large")
-        await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
-      else if (verdict.kind === "split") {
-        refusalsSinceDelivery += 1;
-        const step = refusalStep(batch, deliveries, refusalsSinceDelivery);
-        if (step === "isolate") await onSplit(batch as Batch & { body: Buffer }, verdict.reason);
-        else if (step === "probe") buffer.moveToBack(batch);
-        else {
-          buffer.moveToBack(batch);
-          onFailed(undefined);
-          failed = batch.count;
-          await parts.memory.spill();
-          break;
-        }
-      } else {
-        // Refused until someone fixes something: the other batches go first meanwhile.
-        if (verdict.permanent) buffer.moveToBack(batch);
-        onFailed(verdict.retryAfterMs);
-        failed = batch.count;
-        await parts.memory.spill();
-        break;
+      const outcome = await apply(next.batch, next.verdict);
+      for (const batch of outcome.next) {
+        started.delete(batch);
+        eligible.add(batch);
       }
+      if (outcome.stop) {
+        stopped = true;
+        failed += next.batch.count;
+        retryAfterMs = Math.max(retryAfterMs ?? 0, outcome.retryAfterMs ?? 0) || undefined;
+      }
+    }
+    await cutting;
+    if (stopped && !finalized) {
+      onFailed(retryAfterMs);
+      await parts.memory.spill();
     }
     return { sent: ledger.sent - sentBefore, failed, pending: parts.pending() };
   }
 
   return {
     deliver,
-    get inFlight() {
-      return inFlight;
-    },
+    isInFlight: (batch) => inFlight.has(batch),
     get retryNotBefore() {
       return retryNotBefore;
     },

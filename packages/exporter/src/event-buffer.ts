@@ -30,10 +30,12 @@ export interface EventBuffer {
   /** Puts `replacements` where `batch` stands (a split); false when it no longer waits. */
   replaceBatch(batch: Batch, replacements: readonly Batch[]): boolean;
   /**
-   * Frees room for `excess` events from the front, never touching `busy` (the batch in flight): whole
-   * batches first, then open events. Returns the dropped batches and how many open events went.
+   * The oldest batches held in memory that together hold at least `excess` events (or all there are),
+   * never one `isBusy` names (on the wire): the ones to evict. Nothing is removed here.
    */
-  evictOldest(excess: number, busy: Batch | undefined): { batches: Batch[]; openEvents: number };
+  oldestInMemory(excess: number, isBusy: (batch: Batch) => boolean): Batch[];
+  /** Drops up to `count` of the oldest open events; returns how many went. */
+  dropOldestOpen(count: number): number;
 }
 
 export function createEventBuffer(): EventBuffer {
@@ -106,26 +108,27 @@ export function createEventBuffer(): EventBuffer {
       for (const replacement of replacements) batchedEvents += replacement.count;
       return true;
     },
-    evictOldest(excess, busy) {
-      const evicted: Batch[] = [];
+    oldestInMemory(excess, isBusy) {
+      const oldest: Batch[] = [];
       let remaining = excess;
-      while (remaining > 0) {
-        const index = batches.findIndex((batch) => batch !== busy);
-        if (index === -1) break;
-        const [batch] = batches.splice(index, 1);
-        if (batch === undefined) break;
-        batchedEvents -= batch.count;
+      for (const batch of batches) {
+        if (remaining <= 0) break;
+        // A batch on disk only frees no memory; one on the wire must stay.
+        if (batch.body === undefined || isBusy(batch)) continue;
+        oldest.push(batch);
         remaining -= batch.count;
-        evicted.push(batch);
       }
-      const openEvents = Math.min(Math.max(remaining, 0), openCount());
+      return oldest;
+    },
+    dropOldestOpen(count) {
+      const openEvents = Math.min(Math.max(count, 0), openCount());
       openHead += openEvents;
       // Keep the array from growing without bound while its front is dropped.
       if (openHead > 1024 && openHead * 2 > open.length) {
         open = open.slice(openHead);
         openHead = 0;
       }
-      return { batches: evicted, openEvents };
+      return openEvents;
     },
   };
 }

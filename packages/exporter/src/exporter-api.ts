@@ -5,7 +5,10 @@ import type { WebhookExporterError } from "./errors.js";
 export interface FlushResult {
   /** Events delivered by this flush. */
   sent: number;
-  /** Events in the batch whose attempt failed in this flush (kept, to be retried; the flush stops there). 0 when none failed. */
+  /**
+   * Events in the batches whose attempts failed in this flush (kept, to be retried; the flush starts no
+   * attempt after the first failure, those already in flight finish). 0 when none failed.
+   */
   failed: number;
   /** Events still waiting after it (in memory or spooled). */
   pending: number;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createBatchCutter } from "./batch-cutter.js";
+import { createBatchQueue } from "./batch-queue.js";
 import { createBatchSender } from "./batch-sender.js";
 import { checkEvent } from "./check-event.js";
 import { createDeliveryLoop } from "./delivery-loop.js";
@@ -55,7 +56,15 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const keeper =
     options.spool === undefined
       ? undefined
-      : createSpoolKeeper(options.spool, buffer, observer, ledger, () => loop.inFlight);
+      : createSpoolKeeper(
+          options.spool,
+          buffer,
+          observer,
+          ledger,
+          (batch) => loop.isInFlight(batch),
+          (batch) => queue.settle(batch, { kind: "dropped", reason: "spool-full" }),
+        );
+  const queue = createBatchQueue({ buffer, keeper, ledger });
   const cutting = { metaJson, maxEvents: options.maxEventInMemory, maxBytes: options.maxBatchBytes, newId: randomUUID };
   // With a spool, events reach the disk in group commits as they arrive, not only when a flush cuts them.
   const journal =
@@ -82,11 +91,14 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     endpoint,
     maxBufferedEvents: options.maxBufferedEvents,
     pending,
-    inFlight: () => loop.inFlight,
+    queue,
+    isInFlight: (batch) => loop.isInFlight(batch),
     failing: () => loop.failing,
   });
   const loop = createDeliveryLoop({
     buffer,
+    queue,
+    maxConcurrentRequests: options.maxConcurrentRequests,
     cutter,
     sender,
     keeper,
@@ -126,6 +138,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       memory,
       keeper,
       ledger,
+      queue,
       transport,
       closing,
       closeTimeoutMs: options.closeTimeoutMs,

@@ -1,5 +1,6 @@
 import type { Batch } from "./batch.js";
 import type { BatchCutter } from "./batch-cutter.js";
+import type { BatchQueue } from "./batch-queue.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { Ledger } from "./ledger.js";
 import type { Observer } from "./observer.js";
@@ -25,13 +26,14 @@ export function createMemoryBound(parts: {
   cutter: BatchCutter;
   keeper: SpoolKeeper | undefined;
   ledger: Pick<Ledger, "drop">;
+  queue: BatchQueue;
   observer: Observer;
   maxBufferedEvents: number;
   endpoint: string;
   /** Events held, in memory or on disk (the exporter's `pending`). */
   pending: () => number;
-  /** The batch on the wire: never evicted, or its delivery would settle another batch. */
-  inFlight: () => Batch | undefined;
+  /** Whether a batch is on the wire: never evicted, or its delivery would settle another batch. */
+  isInFlight: (batch: Batch) => boolean;
   /** Whether the last attempt failed: names the cause in the warning. */
   failing: () => boolean;
 }): MemoryBound {
@@ -73,12 +75,10 @@ export function createMemoryBound(parts: {
       }
       const excess = inMemory() - hardLimit;
       if (excess <= 0) return;
-      const evicted = buffer.evictOldest(excess, parts.inFlight());
-      for (const batch of evicted.batches) {
-        void keeper?.forget(batch);
-        ledger.drop(batch.count, "buffer-full", { batchId: batch.id });
-      }
-      ledger.drop(evicted.openEvents, "buffer-full");
+      let remaining = excess;
+      for (const batch of buffer.oldestInMemory(excess, parts.isInFlight))
+        if (parts.queue.settle(batch, { kind: "dropped", reason: "buffer-full" })) remaining -= batch.count;
+      ledger.drop(buffer.dropOldestOpen(remaining), "buffer-full");
     },
     recovered() {
       warned = false;

@@ -17,6 +17,7 @@ export type EnvWebhookExporterOptions = Pick<
   | "maxBufferedEvents"
   | "maxBatchBytes"
   | "retryBaseDelayMs"
+  | "maxConcurrentRequests"
   | "spool"
   | "handleSignals"
 >;
@@ -88,6 +89,7 @@ const VARIABLES: readonly [
   ["maxBufferedEvents", "MAX_BUFFERED_EVENTS", wholeNumber(true)],
   ["maxBatchBytes", "MAX_BATCH_BYTES", wholeNumber(false)],
   ["retryBaseDelayMs", "RETRY_BASE_DELAY_MS", wholeNumber(false)],
+  ["maxConcurrentRequests", "MAX_CONCURRENT_REQUESTS", wholeNumber(false)],
   ["spoolDir", "SPOOL_DIR", text],
   ["spoolMaxBytes", "SPOOL_MAX_BYTES", wholeNumber(false)],
   ["spoolSyncInterval", "SPOOL_SYNC_INTERVAL", wholeNumber(false)],

@@ -65,6 +65,12 @@ export interface WebhookExporterOptions extends ObserverOptions {
   maxBatchBytes?: number | undefined;
   /** First retry delay; doubles per failure (full jitter), capped at `flushInterval`. @default 1000 */
   retryBaseDelayMs?: number | undefined;
+  /**
+   * The most requests in flight at once (and connections to the endpoint): a backlog, spooled batches
+   * after an outage say, drains this many at a time. `1` sends one batch at a time, in order.
+   * @default 4
+   */
+  maxConcurrentRequests?: number | undefined;
   /** Keep unsent batches on disk across failures and restarts. Off by default. */
   spool?: SpoolOptions | undefined;
   /** Close (and spool) on SIGTERM and SIGINT, then let the process exit as it would have. @default false */
@@ -92,6 +98,8 @@ export const DEFAULTS: Readonly<{
   maxBatchBytes: number;
   /** `retryBaseDelayMs`: 1000 ms. */
   retryBaseDelayMs: number;
+  /** `maxConcurrentRequests`: 4. */
+  maxConcurrentRequests: number;
   /** The floor of `maxBufferedEvents` (the default is the larger of this and 2 × `maxEventInMemory`). */
   maxBufferedEvents: number;
   /** `spool.maxBytes`: 256 MiB. */
@@ -106,6 +114,7 @@ export const DEFAULTS: Readonly<{
   closeTimeout: 10_000,
   maxBatchBytes: 5 * 1024 * 1024,
   retryBaseDelayMs: 1_000,
+  maxConcurrentRequests: 4,
   maxBufferedEvents: 200_000,
   spoolMaxBytes: 256 * 1024 * 1024,
   spoolSyncInterval: 200,
@@ -128,6 +137,7 @@ export interface ResolvedOptions extends ObserverOptions {
   readonly maxBufferedEvents: number;
   readonly maxBatchBytes: number;
   readonly retryBaseDelayMs: number;
+  readonly maxConcurrentRequests: number;
   readonly spool: ResolvedSpoolOptions | undefined;
   readonly handleSignals: boolean;
   readonly meter: MeterLike | undefined;
@@ -148,6 +158,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   "maxBufferedEvents",
   "maxBatchBytes",
   "retryBaseDelayMs",
+  "maxConcurrentRequests",
   "spool",
   "handleSignals",
   "onFlush",
@@ -167,7 +178,7 @@ function positiveInteger(
   field: string,
   value: unknown,
   fallback: number,
-  options: { zeroMeansDefault?: boolean; unit?: string; max?: number } = {},
+  options: { zeroMeansDefault?: boolean; unit?: string; max?: number; maxReason?: string } = {},
 ): number {
   if (value === undefined || (options.zeroMeansDefault === true && value === 0)) return fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
@@ -179,7 +190,7 @@ function positiveInteger(
   if (options.max !== undefined && value > options.max) {
     throw configError(
       field,
-      `must be at most ${options.max}${options.unit ? ` ${options.unit}` : ""} (the longest delay a Node.js timer holds), got ${value}`,
+      `must be at most ${options.max}${options.unit ? ` ${options.unit}` : ""} (${options.maxReason ?? "the longest delay a Node.js timer holds"}), got ${value}`,
     );
   }
   return value;
@@ -318,6 +329,12 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
     maxBufferedEvents,
     maxBatchBytes: positiveInteger("maxBatchBytes", input.maxBatchBytes, DEFAULTS.maxBatchBytes, { unit: "bytes" }),
     retryBaseDelayMs: timerMs("retryBaseDelayMs", input.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs),
+    maxConcurrentRequests: positiveInteger(
+      "maxConcurrentRequests",
+      input.maxConcurrentRequests,
+      DEFAULTS.maxConcurrentRequests,
+      { max: 64, maxReason: "more would only crowd the endpoint" },
+    ),
     spool: resolveSpool(input.spool),
     handleSignals: input.handleSignals ?? false,
     onFlush: input.onFlush,

@@ -1,4 +1,5 @@
 import type { BatchCutter } from "./batch-cutter.js";
+import type { BatchQueue } from "./batch-queue.js";
 import type { DeliveryLoop } from "./delivery-loop.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { FlushResult } from "./exporter-api.js";
@@ -24,6 +25,7 @@ export async function shutDown(parts: {
   memory: MemoryBound;
   keeper: SpoolKeeper | undefined;
   ledger: Ledger;
+  queue: BatchQueue;
   transport: Transport;
   closing: AbortController;
   closeTimeoutMs: number;
@@ -44,13 +46,9 @@ export async function shutDown(parts: {
   }
   parts.loop.finalize();
   // What is neither delivered nor on disk is lost with the process: say so.
-  let unsaved = buffer.takeOpen().length;
-  for (const batch of [...buffer.batches()]) {
-    if (batch.spoolFile !== undefined) continue;
-    buffer.removeBatch(batch);
-    unsaved += batch.count;
-  }
-  ledger.drop(unsaved, "unsent-at-close");
+  ledger.drop(buffer.takeOpen().length, "unsent-at-close");
+  for (const batch of [...buffer.batches()])
+    if (batch.spoolFile === undefined) parts.queue.settle(batch, { kind: "dropped", reason: "unsent-at-close" });
   await parts.transport.close();
   return { sent: result?.sent ?? ledger.sent - sentBefore, failed: result?.failed ?? 0, pending: parts.pending() };
 }

@@ -38,9 +38,11 @@ export function createSpoolKeeper(
   settings: { dir: string; maxBytes: number },
   buffer: EventBuffer,
   observer: Observer,
-  ledger: Pick<Ledger, "drop" | "foundInSpool">,
-  /** The batch on the wire: never evicted, or its delivery would settle another batch. */
-  inFlight: () => Batch | undefined,
+  ledger: Pick<Ledger, "foundInSpool">,
+  /** Whether a batch is on the wire: never evicted, or its delivery would settle another batch. */
+  isInFlight: (batch: Batch) => boolean,
+  /** A batch whose file went to keep the spool under `maxBytes` (the queue settles it as `spool-full`). */
+  evicted: (batch: Batch) => void,
 ): SpoolKeeper {
   const spool: Spool = openSpool(settings.dir, settings.maxBytes, {
     onTakeover: (reason) => {
@@ -65,7 +67,7 @@ export function createSpoolKeeper(
     if (diskOnly.delete(batch)) diskOnlyEvents -= batch.count;
   }
 
-  const isBusy = (file: string) => inFlight()?.spoolFile === file;
+  const isBusy = (file: string) => buffer.batches().some((batch) => batch.spoolFile === file && isInFlight(batch));
 
   /** Writes one batch; false when the write failed (reported once per run of failures). */
   async function writeBatch(batch: Batch & { body: Buffer }): Promise<boolean> {
@@ -87,10 +89,7 @@ export function createSpoolKeeper(
     batch.spoolFile = written.file;
     for (const old of written.evicted) {
       const victim = buffer.batches().find((candidate) => candidate.spoolFile === old.file);
-      if (victim === undefined) continue;
-      buffer.removeBatch(victim);
-      unmark(victim);
-      ledger.drop(old.count, "spool-full", { batchId: victim.id });
+      if (victim !== undefined) evicted(victim);
     }
     return true;
   }

@@ -60,10 +60,12 @@ function isTimeout(error: unknown, signal: AbortSignal): boolean {
  */
 export function createTransport(
   url: URL,
-  options: { dispatcher: Dispatcher | undefined; timeoutMs: number },
+  options: { dispatcher: Dispatcher | undefined; timeoutMs: number; maxConcurrentRequests: number },
 ): Transport {
   const ownAgent =
-    options.dispatcher === undefined ? new Agent({ connections: 4, keepAliveTimeout: 30_000 }) : undefined;
+    options.dispatcher === undefined
+      ? new Agent({ connections: options.maxConcurrentRequests, keepAliveTimeout: 30_000 })
+      : undefined;
   const dispatcher = options.dispatcher ?? ownAgent;
   return {
     send(body, headers, signal) {

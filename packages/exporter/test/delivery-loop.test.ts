@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createBatchQueue } from "../src/batch-queue.js";
 import { createBatchCutter } from "../src/batch-cutter.js";
 import { createBatchSender } from "../src/batch-sender.js";
 import { createDeliveryLoop } from "../src/delivery-loop.js";
@@ -14,11 +15,13 @@ import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
 /** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
 function setUp(
   answer: Parameters<typeof fakeTransport>[0],
-  settings: { maxEventInMemory?: number; now?: () => number } = {},
+  settings: { maxEventInMemory?: number; now?: () => number; maxConcurrentRequests?: number } = {},
 ) {
   const options = resolveOptions({
     endpointUrl: "http://127.0.0.1:9/hook",
     secret: "s",
+    // One at a time unless a test says otherwise: most here reason about order.
+    maxConcurrentRequests: settings.maxConcurrentRequests ?? 1,
     maxEventInMemory: settings.maxEventInMemory ?? 100,
     flushInterval: 60_000,
     retryBaseDelayMs: 1000,
@@ -44,20 +47,24 @@ function setUp(
     observer,
   );
   const pending = () => buffer.pendingCount + cutter.beingCut;
+  const queue = createBatchQueue({ buffer, keeper: undefined, ledger });
   const memory = createMemoryBound({
     buffer,
     cutter,
+    queue,
     keeper: undefined,
     ledger,
     observer,
     endpoint: "e",
     maxBufferedEvents: options.maxBufferedEvents,
     pending,
-    inFlight: () => loop.inFlight,
+    isInFlight: (batch) => loop.isInFlight(batch),
     failing: () => loop.failing,
   });
   const loop = createDeliveryLoop({
     buffer,
+    queue,
+    maxConcurrentRequests: options.maxConcurrentRequests,
     cutter,
     sender,
     keeper: undefined,

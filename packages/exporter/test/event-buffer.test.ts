@@ -34,15 +34,20 @@ describe("createEventBuffer", () => {
     expect(buffer.pendingCount).toBe(3);
   });
 
-  it("evicts whole batches from the front first, never the busy one, then open events", () => {
+  it("names the oldest batches in memory to evict, never the busy one nor one on disk only, then drops open events", () => {
     const buffer = createEventBuffer();
     const busy = batch("busy", 5);
-    buffer.addBatches([busy, batch("old", 5)]);
+    const diskOnly = { ...batch("disk-only", 5), body: undefined };
+    buffer.addBatches([busy, diskOnly, batch("old", 5), batch("newer", 5)]);
     for (let index = 0; index < 10; index++) buffer.push(featureEvent(index));
-    const evicted = buffer.evictOldest(7, busy);
-    expect(evicted.batches.map((item) => item.id)).toEqual(["old"]);
-    expect(evicted.openEvents).toBe(2);
-    expect(buffer.pendingCount).toBe(13);
+    expect(buffer.oldestInMemory(7, (candidate) => candidate === busy).map((item) => item.id)).toEqual([
+      "old",
+      "newer",
+    ]);
+    expect(buffer.oldestInMemory(5, (candidate) => candidate === busy).map((item) => item.id)).toEqual(["old"]);
+    expect(buffer.pendingCount).toBe(30);
+    expect(buffer.dropOldestOpen(2)).toBe(2);
+    expect(buffer.pendingCount).toBe(28);
     expect(buffer.takeOpen().map((event) => event.userKey)).toEqual([
       "user-2",
       "user-3",

@@ -13,7 +13,7 @@ afterEach(() => {
 /** A delivery loop that answers from a script, and a driver over it with a 60 s interval. */
 function setUp(results: (() => Promise<FlushResult>)[], retryNotBefore = 0) {
   const deliver = vi.fn(() => (results.shift() ?? (() => Promise.resolve({ sent: 0, failed: 0, pending: 0 })))());
-  const loop = { deliver, retryNotBefore, inFlight: undefined, failing: false, finalize: () => undefined };
+  const loop = { deliver, retryNotBefore, isInFlight: () => false, failing: false, finalize: () => undefined };
   const errors: unknown[] = [];
   let open = 0;
   const driver = createFlushDriver({

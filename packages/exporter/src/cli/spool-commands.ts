@@ -118,7 +118,11 @@ export async function resendSpool(
 ): Promise<{ batches: number; events: number }> {
   const resolved = resolveOptions({ endpointUrl: options.url, secret: options.secret, timeout: options.timeoutMs });
   return withSpool(dir, async (spool, batches) => {
-    const transport = createTransport(resolved.endpointUrl, { dispatcher: undefined, timeoutMs: resolved.timeoutMs });
+    const transport = createTransport(resolved.endpointUrl, {
+      dispatcher: undefined,
+      maxConcurrentRequests: 1,
+      timeoutMs: resolved.timeoutMs,
+    });
     const sender = createBatchSender(resolved, transport, createObserver({}), new AbortController().signal);
     const total = batches.reduce((sum, batch) => sum + batch.count, 0);
     const started = io.now();

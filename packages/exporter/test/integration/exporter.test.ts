@@ -159,7 +159,8 @@ describe("createWebhookExporter against a real endpoint", () => {
       const count = (JSON.parse(request.body.toString()) as { events: unknown[] }).events.length;
       res.writeHead(count > 3 ? 413 : 200).end();
     });
-    const exporter = exporterFor();
+    // One at a time: the halves arrive in order.
+    const exporter = exporterFor({ maxConcurrentRequests: 1 });
     for (let index = 0; index < 10; index++) exporter.add(featureEvent(index));
     expect(await exporter.flush()).toEqual({ sent: 10, failed: 0, pending: 0 });
     const delivered = receiver.requests.filter(
@@ -300,9 +301,36 @@ describe("createWebhookExporter against a real endpoint", () => {
     receiver.respond((_request, _index, res) => {
       res.writeHead(503).end();
     });
-    const exporter = exporterFor({ maxEventInMemory: 40 });
+    const exporter = exporterFor({ maxEventInMemory: 40, maxConcurrentRequests: 1 });
     for (let index = 0; index < 100; index++) exporter.add(featureEvent(index));
     expect(await exporter.flush()).toEqual({ sent: 0, failed: 40, pending: 100 });
+  });
+
+  it("sends up to maxConcurrentRequests at once, and one at a time while the endpoint fails", async () => {
+    let failing = true;
+    let open = 0;
+    let most = 0;
+    receiver.respond(async (_request, _index, res) => {
+      most = Math.max(most, ++open);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      open -= 1;
+      res.writeHead(failing ? 503 : 200).end();
+    });
+    const exporter = exporterFor({ maxEventInMemory: 10 });
+    for (let index = 0; index < 100; index++) exporter.add(featureEvent(index));
+    // The first flush knows of no failure: four at once, all refused.
+    expect(await exporter.flush()).toEqual({ sent: 0, failed: 40, pending: 100 });
+    expect(most).toBe(4);
+    // Failing now: one attempt probes the endpoint.
+    most = 0;
+    expect(await exporter.flush()).toEqual({ sent: 0, failed: 10, pending: 100 });
+    expect(most).toBe(1);
+    // It answers again: the window opens after the first delivery.
+    failing = false;
+    most = 0;
+    expect(await exporter.flush()).toEqual({ sent: 100, failed: 0, pending: 0 });
+    expect(most).toBe(4);
+    expect(new Set(receiver.events().map((event) => event.userKey)).size).toBe(100);
   });
 
   it("loses nothing when a burst meets a healthy endpoint with a small flush threshold", async () => {
