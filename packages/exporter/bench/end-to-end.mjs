@@ -56,7 +56,7 @@ export async function startVerifyingReceiver(secret) {
 }
 
 // exporter.end-to-end: add() to a verifying receiver, flushes of 10,000, against a fetch loop POSTing the same bodies.
-export async function endToEnd({ total, batchSize, secret = "bench" }) {
+export async function endToEnd({ total, batchSize, secret = "bench", spoolDir }) {
   const receiver = await startVerifyingReceiver(secret);
   const events = Array.from({ length: total }, (_, index) => sampleFeatureEvent(index));
   gc();
@@ -73,6 +73,7 @@ export async function endToEnd({ total, batchSize, secret = "bench" }) {
     maxBufferedEvents: total,
     maxBatchBytes: 1 << 30,
     validateEvents: false,
+    ...(spoolDir === undefined ? {} : { spool: { dir: spoolDir } }),
   });
   const started = performance.now();
   for (const event of events) exporter.add(event);

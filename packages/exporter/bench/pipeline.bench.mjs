@@ -1,5 +1,8 @@
 // exporter.add, exporter.heap-per-event, exporter.end-to-end, exporter.loop-stall.
 import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { medianMs, paired, record, ROUNDS, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
 import { createWebhookExporter } from "../dist/index.js";
@@ -67,12 +70,28 @@ const quiet = {
 
 {
   const runs = [];
-  for (let round = 0; round < ROUNDS; round++)
+  const spooled = [];
+  for (let round = 0; round < ROUNDS; round++) {
     runs.push(await endToEnd({ total: scaled(200_000), batchSize: scaled(10_000) }));
+    const spoolDir = mkdtempSync(join(tmpdir(), "bench-spool-"));
+    spooled.push(await endToEnd({ total: scaled(200_000), batchSize: scaled(10_000), spoolDir }));
+    rmSync(spoolDir, { recursive: true, force: true });
+  }
   const rates = paired(
     runs.map((run) => run.exporterRate),
     runs.map((run) => run.loopRate),
   );
+  // exporter.end-to-end.spool: the same with a spool (every event through the group commits to disk).
+  record({
+    name: "exporter.end-to-end.spool",
+    unit: "events/s",
+    ...paired(
+      spooled.map((run) => run.exporterRate),
+      runs.map((run) => run.exporterRate),
+    ),
+    goal: { min: 0.8 },
+    details: { note: "baseline: the same exporter without a spool, in the same round" },
+  });
   record({ name: "exporter.end-to-end", unit: "events/s", ...rates, goal: { min: 0.9 } });
   record({
     name: "exporter.end-to-end.absolute",

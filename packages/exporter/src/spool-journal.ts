@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { assembleBody, envelopeBytes, type Batch } from "./batch.js";
+import { bodyFromChunks, envelopeBytes, type Batch } from "./batch.js";
 import type { BatchCutter } from "./batch-cutter.js";
 import { spoolError } from "./errors.js";
 import type { EventBuffer } from "./event-buffer.js";
@@ -28,16 +28,47 @@ const EVENTS_PER_SLICE = 256;
 /** Yield to the event loop this often, so a flood never stalls it. */
 const EVENTS_PER_YIELD = 2_048;
 
-/** The batch being filled: its events' JSON, and how much of it the open file already holds. */
+/**
+ * The batch being filled: its events' JSON, encoded once per group commit into a chunk (what one frame
+ * of its open file holds, and what its body is assembled from), and how many chunks the file holds.
+ */
 interface OpenBatch {
   readonly id: string;
-  readonly parts: string[];
-  /** Events in each part. */
-  readonly partCounts: number[];
+  /** JSON of the events added since the last commit, not yet encoded. */
+  pending: string[];
+  pendingCount: number;
+  readonly chunks: Buffer[];
+  /** Events in each chunk. */
+  readonly chunkCounts: number[];
   count: number;
   bytes: number;
-  /** Parts appended to the open file so far. */
-  durableParts: number;
+  /** Chunks appended to the open file so far. */
+  durableChunks: number;
+}
+
+const COMMA = Buffer.from(",");
+
+/** Chunks as one frame's payload: joined by commas. */
+function joined(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 && chunks[0] !== undefined
+    ? chunks[0]
+    : Buffer.concat(chunks.flatMap((chunk, index) => (index === 0 ? [chunk] : [COMMA, chunk])));
+}
+
+/** Encodes what the batch holds that is not encoded yet into one chunk. */
+function encodePending(batch: OpenBatch): void {
+  if (batch.pending.length === 0) return;
+  batch.chunks.push(Buffer.from(batch.pending.join(","), "utf8"));
+  batch.chunkCounts.push(batch.pendingCount);
+  batch.pending = [];
+  batch.pendingCount = 0;
+}
+
+/** The chunks the open file does not hold yet, and their events. */
+function notDurable(batch: OpenBatch): { events: Buffer; count: number } {
+  const chunks = batch.chunks.slice(batch.durableChunks);
+  const count = batch.chunkCounts.slice(batch.durableChunks).reduce((sum, value) => sum + value, 0);
+  return { events: count === 0 ? Buffer.alloc(0) : joined(chunks), count };
 }
 
 export function createSpoolJournal(parts: {
@@ -62,11 +93,13 @@ export function createSpoolJournal(parts: {
 
   const fresh = (): OpenBatch => ({
     id: settings.newId(),
-    parts: [],
-    partCounts: [],
+    pending: [],
+    pendingCount: 0,
+    chunks: [],
+    chunkCounts: [],
     count: 0,
     bytes: emptyBytes,
-    durableParts: 0,
+    durableChunks: 0,
   });
   // An event larger than maxBytes on its own still goes, alone.
   const fits = (batch: OpenBatch, events: number, bytes: number) =>
@@ -75,31 +108,35 @@ export function createSpoolJournal(parts: {
       batch.bytes + (batch.count === 0 ? 0 : 1) + bytes <= settings.maxBytes);
   const isFull = (batch: OpenBatch) => batch.count >= settings.maxEvents || batch.bytes >= settings.maxBytes;
 
-  /** Writes a batch whole under its id, then queues it; its open file goes once the whole file exists. */
+  /** Puts a batch on disk under its id (its open file becomes its batch file), then queues it. */
   async function seal(batch: OpenBatch): Promise<void> {
     if (batch.bytes > settings.maxBytes)
       observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id: batch.id });
+    encodePending(batch);
     const sealed: Batch & { body: Buffer } = {
       id: batch.id,
-      body: assembleBody(settings.metaJson, batch.parts, batch.bytes),
+      body: bodyFromChunks(settings.metaJson, batch.chunks, batch.bytes),
       count: batch.count,
       attempts: 0,
     };
-    const written = await keeper.write(sealed);
+    if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
+    const written = await keeper.seal(sealed, notDurable(batch));
     sealing -= sealed.count;
     buffer.addBatches([sealed]);
-    // When the whole file could not be written, the open file keeps what it holds until delivery.
+    // Written whole instead of sealed in place (the open file failed): the open file goes. When nothing
+    // could be written, the open file keeps what it holds until delivery.
     if (written) await spool.removeOpen(sealed.id);
   }
 
-  /** Appends the parts of the open batch that its file does not hold yet, and fsyncs. */
+  /** Appends what the open batch holds that its file does not, as one frame, and fsyncs. */
   async function appendOpen(batch: OpenBatch): Promise<void> {
-    if (batch.durableParts > 0 && !spool.hasOpen(batch.id)) batch.durableParts = 0;
-    if (batch.durableParts === batch.parts.length) return;
-    const appended = batch.parts.slice(batch.durableParts);
-    const count = batch.partCounts.slice(batch.durableParts).reduce((sum, value) => sum + value, 0);
+    encodePending(batch);
+    if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
+    const { events, count } = notDurable(batch);
+    if (count === 0) return;
+    const appended = batch.chunks.length;
     try {
-      await spool.appendOpen(batch.id, settings.metaJson, appended.join(","), count);
+      await spool.appendOpen(batch.id, settings.metaJson, events, count);
     } catch (error) {
       if (!appendsFailing)
         observer.failed(
@@ -109,15 +146,15 @@ export function createSpoolJournal(parts: {
       return;
     }
     appendsFailing = false;
-    batch.durableParts += appended.length;
+    batch.durableChunks = appended;
   }
 
   function append(json: string, jsonBytes: number, count: number): OpenBatch {
     const batch = (open ??= fresh());
     batch.bytes += (batch.count === 0 ? 0 : 1) + jsonBytes;
     batch.count += count;
-    batch.parts.push(json);
-    batch.partCounts.push(count);
+    batch.pending.push(json);
+    batch.pendingCount += count;
     taking -= count;
     return batch;
   }

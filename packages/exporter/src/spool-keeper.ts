@@ -17,8 +17,12 @@ export interface SpoolKeeper {
   restore(): Promise<void>;
   /** Writes every batch not yet on disk, oldest first; stops at the first write that fails. */
   persist(): Promise<void>;
-  /** Writes one batch not yet in the queue (just sealed) to disk; false when the write failed (reported). */
-  write(batch: Batch & { body: Buffer }): Promise<boolean>;
+  /**
+   * Puts a batch just sealed (not yet queued) on disk: its open file, with `last` (the events it does
+   * not hold yet) appended, becomes its batch file; without one, or if that fails, the batch is written
+   * whole. False when it could not be written at all (reported).
+   */
+  seal(batch: Batch & { body: Buffer }, last: { events: Buffer; count: number }): Promise<boolean>;
   /** The spool itself, for the group commits of the batch being filled. */
   readonly spool: Spool;
   /** `spool.dir`, for messages. */
@@ -70,10 +74,18 @@ export function createSpoolKeeper(
   const isBusy = (file: string) => buffer.batches().some((batch) => batch.spoolFile === file && isInFlight(batch));
 
   /** Writes one batch; false when the write failed (reported once per run of failures). */
-  async function writeBatch(batch: Batch & { body: Buffer }): Promise<boolean> {
+  async function writeBatch(
+    batch: Batch & { body: Buffer },
+    last?: { events: Buffer; count: number },
+  ): Promise<boolean> {
     let written: Awaited<ReturnType<Spool["write"]>>;
     try {
-      written = await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
+      written =
+        last !== undefined && spool.hasOpen(batch.id)
+          ? await spool
+              .sealOpen(batch.id, { ...last, total: batch.count }, isBusy)
+              .catch(() => spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy))
+          : await spool.write({ id: batch.id, body: batch.body, count: batch.count }, isBusy);
     } catch (error) {
       if (!writesFailing)
         observer.failed(
@@ -148,8 +160,8 @@ export function createSpoolKeeper(
       persisting = persisting.then(persistPending);
       return persisting;
     },
-    write(batch) {
-      const written = persisting.then(() => writeBatch(batch));
+    seal(batch, last) {
+      const written = persisting.then(() => writeBatch(batch, last));
       persisting = written.then(() => undefined);
       return written;
     },

@@ -143,15 +143,21 @@ describe.skipIf(!mountable)("the exporter on a faulty disk (a real tmpfs)", () =
     const errors: WebhookExporterError[] = [];
     const exporter = exporterFor({
       onError: (error) => errors.push(error),
-      maxEventInMemory: 7000,
-      maxBufferedEvents: 7000,
+      maxEventInMemory: 10_000,
+      maxBufferedEvents: 10_000,
     });
     await receiver.stop();
-    // One batch of about 1.3 MB: it cannot fit in 1 MiB, so its write fails part way.
-    await addInTicks(exporter, 0, 7000);
+    // About 1.6 MB of events: they cannot fit in 1 MiB, so a write fails part way.
+    await addInTicks(exporter, 0, 10_000);
     await exporter.flush();
     expect(errors.some((error) => error.code === "ERR_WEBHOOK_SPOOL")).toBe(true);
     expect(readdirSync(spoolDir).filter((file) => file.endsWith(".tmp"))).toEqual([]);
-    expect(exporter.stats()).toMatchObject({ pending: 7000, dropped: 0 });
+    expect(exporter.stats()).toMatchObject({ pending: 10_000, dropped: 0 });
+    // What is on disk is whole: a restart reads every file it finds, none torn.
+    await exporter.close();
+    await receiver.restart();
+    const reader = exporterFor({ onError: (error) => errors.push(error) });
+    await waitUntil(() => reader.stats().pending === 0 && reader.stats().restored > 0);
+    expect(readdirSync(spoolDir).filter((file) => file.endsWith(".torn"))).toEqual([]);
   });
 });

@@ -170,7 +170,7 @@ describe("the open file of the batch being filled, left by a crash", () => {
     const meta = '{"hostname":"crashed"}';
     writeFileSync(
       join(spoolDir, "000000000000001-000000-opened.open"),
-      `${JSON.stringify({ v: 1, id: "opened", meta })}\n${frame(body(0, 5), 5)}${frame(body(5, 9), 4)}` +
+      `${JSON.stringify({ v: 2, id: "opened", meta })}\n${frame(body(0, 5), 5)}${frame(body(5, 9), 4)}` +
         frame(body(9, 12), 3).slice(0, 40),
     );
     const reader = exporterFor();
