@@ -1,10 +1,10 @@
 // exporter.serialize+sign: 100,000 events to signed bytes, against JSON.stringify + Buffer.from + createHmac.
 import { createHmac } from "node:crypto";
 import { medianMs, paired, record, sampleFeatureEvent, scaled } from "../../../scripts/bench-kit.mjs";
-import { cutBatches } from "../dist/batch.js";
-import { serializeMeta } from "../dist/serializer.js";
+import { cutBatches } from "../dist/batches/batch.js";
+import { serializeMeta } from "../dist/wire/serializer.js";
 import { hubSigning } from "@org/webhook-types";
-import { signWith } from "../dist/signer.js";
+import { signWith } from "../dist/wire/signer.js";
 
 const events = Array.from({ length: scaled(100_000) }, (_, index) => sampleFeatureEvent(index));
 const meta = { hostname: "bench" };

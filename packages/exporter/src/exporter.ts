@@ -1,25 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { createBatchCutter } from "./batch-cutter.js";
-import { createBatchQueue } from "./batch-queue.js";
-import { createBatchSender } from "./batch-sender.js";
-import { checkEvent } from "./check-event.js";
-import { createDeliveryLoop } from "./delivery-loop.js";
+import { createBatchCutter } from "./batches/batch-cutter.js";
+import { createBatchQueue } from "./queue/batch-queue.js";
+import { createBatchSender } from "./delivery/batch-sender.js";
+import { checkEvent } from "./batches/check-event.js";
+import { createDeliveryLoop } from "./delivery/delivery-loop.js";
 import { WebhookExporterError } from "./errors.js";
 import type { FlushResult, WebhookExporter } from "./exporter-api.js";
-import { createEventBuffer } from "./event-buffer.js";
-import { createFlushDriver } from "./flush-driver.js";
-import { createLedger } from "./ledger.js";
-import { createMemoryBound } from "./memory-bound.js";
-import { createExporterMetrics } from "./metrics.js";
-import { createObserver, type Observer } from "./observer.js";
-import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./options.js";
-import { serializeMeta } from "./serializer.js";
-import { handleTerminationSignals } from "./signals.js";
-import { shutDown } from "./shutdown.js";
-import { createSpoolJournal } from "./spool-journal.js";
-import { createSpoolKeeper } from "./spool-keeper.js";
-import { deliverBeforeExit, onProcessExit } from "./process-exit.js";
-import { createTransport } from "./transport.js";
+import { createEventBuffer } from "./batches/event-buffer.js";
+import { createFlushDriver } from "./delivery/flush-driver.js";
+import { createLedger } from "./batches/ledger.js";
+import { createMemoryBound } from "./queue/memory-bound.js";
+import { createExporterMetrics } from "./observe/metrics.js";
+import { createObserver, type Observer } from "./observe/observer.js";
+import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./config/options.js";
+import { serializeMeta } from "./wire/serializer.js";
+import { handleTerminationSignals } from "./lifecycle/signals.js";
+import { shutDown } from "./lifecycle/shutdown.js";
+import { createSpoolJournal } from "./spool/spool-journal.js";
+import { createSpoolKeeper } from "./spool/spool-keeper.js";
+import { deliverBeforeExit, onProcessExit } from "./lifecycle/process-exit.js";
+import { createTransport } from "./wire/transport.js";
 
 /** Sending unsigned is what GO Feature Flag does without a secret, and never what a user means by accident. */
 function warnUnsigned(observer: Observer, endpoint: string): void {

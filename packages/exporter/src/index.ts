@@ -1,15 +1,15 @@
 export type { ExporterStats, FlushResult, WebhookExporter } from "./exporter-api.js";
 export { createWebhookExporter } from "./exporter.js";
-export type { SpoolOptions, WebhookExporterOptions } from "./options.js";
-export { DEFAULTS } from "./options.js";
-export type { RelayProxyWebhookConfig } from "./relay-proxy.js";
-export { webhookExporterOptionsFromRelayProxy } from "./relay-proxy.js";
+export type { SpoolOptions, WebhookExporterOptions } from "./config/options.js";
+export { DEFAULTS } from "./config/options.js";
+export type { RelayProxyWebhookConfig } from "./config/relay-proxy.js";
+export { webhookExporterOptionsFromRelayProxy } from "./config/relay-proxy.js";
 export type { SendFailureReason, WebhookExporterErrorCode } from "./errors.js";
 export { WebhookExporterError } from "./errors.js";
-export type { DropDetails, DropReason, ExporterLogger, FlushInfo } from "./observer.js";
-export { DIAGNOSTICS_CHANNELS } from "./observer.js";
-export type { HeaderValues } from "./headers.js";
-export { serializeEvent, serializeMeta } from "./serializer.js";
+export type { DropDetails, DropReason, ExporterLogger, FlushInfo } from "./observe/observer.js";
+export { DIAGNOSTICS_CHANNELS } from "./observe/observer.js";
+export type { HeaderValues } from "./config/headers.js";
+export { serializeEvent, serializeMeta } from "./wire/serializer.js";
 export type {
   FeatureEvent,
   FeatureEventInit,
@@ -18,8 +18,8 @@ export type {
   WebhookEvent,
 } from "@org/webhook-types";
 export { createFeatureEvent, createTrackingEvent } from "@org/webhook-types";
-export type { EnvWebhookExporterOptions } from "./options-from-env.js";
-export { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "./options-from-env.js";
+export type { EnvWebhookExporterOptions } from "./config/options-from-env.js";
+export { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "./config/options-from-env.js";
 export type {
   CounterLike,
   HistogramLike,
@@ -28,4 +28,4 @@ export type {
   MetricAttributes,
   ObservableLike,
   ObservableResultLike,
-} from "./metrics.js";
+} from "./observe/metrics.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "@org/webhook-types";
-import { createBatchCutter } from "../src/batch-cutter.js";
-import { createEventBuffer } from "../src/event-buffer.js";
-import { createLedger } from "../src/ledger.js";
-import { createObserver, type DropReason } from "../src/observer.js";
-import { serializeEvent, serializeMeta } from "../src/serializer.js";
+import { createBatchCutter } from "../src/batches/batch-cutter.js";
+import { createEventBuffer } from "../src/batches/event-buffer.js";
+import { createLedger } from "../src/batches/ledger.js";
+import { createObserver, type DropReason } from "../src/observe/observer.js";
+import { serializeEvent, serializeMeta } from "../src/wire/serializer.js";
 import { featureEvent } from "./helpers/events.js";
 
 function setUp(limits: { maxEvents: number; maxBytes: number }) {

@@ -1,10 +1,10 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Batch } from "../src/batch.js";
-import { createBatchSender } from "../src/batch-sender.js";
+import type { Batch } from "../src/batches/batch.js";
+import { createBatchSender } from "../src/delivery/batch-sender.js";
 import type { WebhookExporterError } from "../src/errors.js";
-import { createObserver, type FlushInfo } from "../src/observer.js";
-import { resolveOptions } from "../src/options.js";
+import { createObserver, type FlushInfo } from "../src/observe/observer.js";
+import { resolveOptions } from "../src/config/options.js";
 import { fakeTransport } from "./helpers/fake-transport.js";
 
 const body = Buffer.from('{"meta":{},"events":[{"userKey":"u"}]}');

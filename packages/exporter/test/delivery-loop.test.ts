@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createBatchQueue } from "../src/batch-queue.js";
-import { createBatchCutter } from "../src/batch-cutter.js";
-import { createBatchSender } from "../src/batch-sender.js";
-import { createDeliveryLoop } from "../src/delivery-loop.js";
-import { createEventBuffer } from "../src/event-buffer.js";
-import { createLedger } from "../src/ledger.js";
-import { createMemoryBound } from "../src/memory-bound.js";
-import { createObserver, type DropReason } from "../src/observer.js";
-import { resolveOptions } from "../src/options.js";
-import { serializeMeta } from "../src/serializer.js";
+import { createBatchQueue } from "../src/queue/batch-queue.js";
+import { createBatchCutter } from "../src/batches/batch-cutter.js";
+import { createBatchSender } from "../src/delivery/batch-sender.js";
+import { createDeliveryLoop } from "../src/delivery/delivery-loop.js";
+import { createEventBuffer } from "../src/batches/event-buffer.js";
+import { createLedger } from "../src/batches/ledger.js";
+import { createMemoryBound } from "../src/queue/memory-bound.js";
+import { createObserver, type DropReason } from "../src/observe/observer.js";
+import { resolveOptions } from "../src/config/options.js";
+import { serializeMeta } from "../src/wire/serializer.js";
 import { featureEvent, userKeys } from "./helpers/events.js";
 import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Batch } from "../src/batch.js";
-import { createEventBuffer } from "../src/event-buffer.js";
+import type { Batch } from "../src/batches/batch.js";
+import { createEventBuffer } from "../src/batches/event-buffer.js";
 import { featureEvent } from "./helpers/events.js";
 
 const batch = (id: string, count: number): Batch => ({ id, body: Buffer.from(id), count, attempts: 0 });

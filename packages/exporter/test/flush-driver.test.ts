@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FlushResult } from "../src/exporter-api.js";
-import { createFlushDriver } from "../src/flush-driver.js";
-import { createObserver } from "../src/observer.js";
+import { createFlushDriver } from "../src/delivery/flush-driver.js";
+import { createObserver } from "../src/observe/observer.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createFlushScheduler } from "../src/flush-scheduler.js";
+import { createFlushScheduler } from "../src/delivery/flush-scheduler.js";
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createWebhookExporter } from "../src/exporter.js";
-import { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "../src/options-from-env.js";
+import { webhookExporterEnvNames, webhookExporterOptionsFromEnv } from "../src/config/options-from-env.js";
 
 describe("webhookExporterOptionsFromEnv", () => {
   it("reads every option it knows under the prefix, and only the variables set", () => {

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, webhookExporterOptionsFromRelayProxy, type RelayProxyWebhookConfig } from "../src/index.js";
-import { resolveOptions } from "../src/options.js";
+import { resolveOptions } from "../src/config/options.js";
 
 const endpointUrl = "https://example.test/hook";
 

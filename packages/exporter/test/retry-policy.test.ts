@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judge, parseRetryAfter, refusalStep, retryDelayMs } from "../src/retry-policy.js";
+import { judge, parseRetryAfter, refusalStep, retryDelayMs } from "../src/delivery/retry-policy.js";
 
 const answer = (status: number, retryAfter?: string) => ({ kind: "answer" as const, status, retryAfter });
 

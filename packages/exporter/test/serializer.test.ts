@@ -6,7 +6,7 @@ import {
   awkwardTrackingEvent as trackingEvent,
 } from "@org/test-fixtures/awkward-events";
 import { gffTwoEventsBody } from "@org/test-fixtures";
-import { compareUtf8, serializeEvent, serializeEvents, serializeMeta, writeValue } from "../src/serializer.js";
+import { compareUtf8, serializeEvent, serializeEvents, serializeMeta, writeValue } from "../src/wire/serializer.js";
 
 /**
  * An independent model of Go's encoding/json, written the way Go does it (character by character,

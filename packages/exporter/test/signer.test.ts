@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { deriveSecretKeys, hubSigning, standardSigning, type SecretKeys } from "@org/webhook-types";
 import { signatureVectors } from "@org/test-fixtures";
-import { signWith } from "../src/signer.js";
+import { signWith } from "../src/wire/signer.js";
 
 function keysOf(secret: string): SecretKeys {
   const keys = deriveSecretKeys(secret);

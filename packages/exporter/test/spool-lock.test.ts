@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wr
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { acquireSpoolLock, LOCK_HEARTBEAT_MS, LOCK_STALE_MS, type SpoolLock } from "../src/spool-lock.js";
+import { acquireSpoolLock, LOCK_HEARTBEAT_MS, LOCK_STALE_MS, type SpoolLock } from "../src/spool/spool-lock.js";
 
 let dir: string;
 let lockFile: string;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openSpool, type Spool } from "../src/spool.js";
+import { openSpool, type Spool } from "../src/spool/spool.js";
 
 let dir: string;
 let spool: Spool | undefined;

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { WebhookExporterError } from "../errors.js";
-import { DEFAULTS } from "../options.js";
+import { DEFAULTS } from "../config/options.js";
 import {
   CommandFailure,
   dropSpooledBatch,

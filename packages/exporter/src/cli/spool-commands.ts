@@ -1,11 +1,11 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createBatchSender } from "../batch-sender.js";
-import type { Batch } from "../batch.js";
-import { createObserver } from "../observer.js";
-import { resolveOptions } from "../options.js";
-import { describeSpoolFile, openSpool, type Spool, type SpooledBatch } from "../spool.js";
-import { createTransport } from "../transport.js";
+import { createBatchSender } from "../delivery/batch-sender.js";
+import type { Batch } from "../batches/batch.js";
+import { createObserver } from "../observe/observer.js";
+import { resolveOptions } from "../config/options.js";
+import { describeSpoolFile, openSpool, type Spool, type SpooledBatch } from "../spool/spool.js";
+import { createTransport } from "../wire/transport.js";
 
 /** Where a command writes: results to `out`, progress and warnings to `err` (never a secret). */
 export interface CommandIo {

@@ -1,5 +1,5 @@
-import type { SendOutcome } from "../../src/retry-policy.js";
-import type { Transport } from "../../src/transport.js";
+import type { SendOutcome } from "../../src/wire/transport.js";
+import type { Transport } from "../../src/wire/transport.js";
 
 export interface SentRequest {
   body: Buffer;

@@ -316,7 +316,7 @@ describe("createWebhookExporter against a real endpoint", () => {
       open -= 1;
       res.writeHead(failing ? 503 : 200).end();
     });
-    const exporter = exporterFor({ maxEventInMemory: 10 });
+    const exporter = exporterFor({ maxEventInMemory: 10, maxConcurrentRequests: 4 });
     for (let index = 0; index < 100; index++) exporter.add(featureEvent(index));
     // The first flush knows of no failure: four at once, all refused.
     expect(await exporter.flush()).toEqual({ sent: 0, failed: 40, pending: 100 });

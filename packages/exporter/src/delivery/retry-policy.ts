@@ -1,7 +1,4 @@
-/** What the transport saw: an answer, or none. */
-export type SendOutcome =
-  | { readonly kind: "answer"; readonly status: number; readonly retryAfter: string | undefined }
-  | { readonly kind: "no-answer"; readonly reason: "network" | "timeout"; readonly error: unknown };
+import type { SendOutcome } from "../wire/transport.js";
 
 /** What to do with the batch after one attempt. */
 export type Verdict =

@@ -1,13 +1,13 @@
-import { splitBatch, type Batch } from "./batch.js";
-import type { BatchCutter } from "./batch-cutter.js";
-import type { BatchQueue } from "./batch-queue.js";
+import { splitBatch, type Batch } from "../batches/batch.js";
+import type { BatchCutter } from "../batches/batch-cutter.js";
+import type { BatchQueue } from "../queue/batch-queue.js";
 import type { BatchSender } from "./batch-sender.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { FlushResult } from "./exporter-api.js";
-import type { Ledger } from "./ledger.js";
-import type { MemoryBound } from "./memory-bound.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { FlushResult } from "../exporter-api.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { MemoryBound } from "../queue/memory-bound.js";
 import { refusalStep, retryDelayMs, type Verdict } from "./retry-policy.js";
-import type { SpoolKeeper } from "./spool-keeper.js";
+import type { SpoolKeeper } from "../spool/spool-keeper.js";
 
 /** Sends what waits, oldest first, and applies each answer: delivered, split, set aside, or retried later. */
 export interface DeliveryLoop {

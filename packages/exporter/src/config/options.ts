@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import { deriveSecretKeys, type SecretKeys } from "@org/webhook-types";
 import type { Dispatcher } from "undici";
-import { configError, describeReceived } from "./errors.js";
+import { configError, describeReceived } from "../errors.js";
 import { resolveHeaders, type HeaderValues } from "./headers.js";
-import type { MeterLike } from "./metrics.js";
-import type { ObserverOptions } from "./observer.js";
+import type { MeterLike } from "../observe/metrics.js";
+import type { ObserverOptions } from "../observe/observer.js";
 
 /**
  * The durable spool: every event added is written to disk (and fsynced) within `syncInterval`, and
@@ -67,8 +67,9 @@ export interface WebhookExporterOptions extends ObserverOptions {
   retryBaseDelayMs?: number | undefined;
   /**
    * The most requests in flight at once (and connections to the endpoint): a backlog, spooled batches
-   * after an outage say, drains this many at a time. `1` sends one batch at a time, in order.
-   * @default 4
+   * after an outage say, drains this many at a time (one at a time while the endpoint fails). `1`
+   * sends one batch at a time, in order.
+   * @default 8
    */
   maxConcurrentRequests?: number | undefined;
   /** Keep unsent batches on disk across failures and restarts. Off by default. */
@@ -98,7 +99,7 @@ export const DEFAULTS: Readonly<{
   maxBatchBytes: number;
   /** `retryBaseDelayMs`: 1000 ms. */
   retryBaseDelayMs: number;
-  /** `maxConcurrentRequests`: 4. */
+  /** `maxConcurrentRequests`: 8. */
   maxConcurrentRequests: number;
   /** The floor of `maxBufferedEvents` (the default is the larger of this and 2 × `maxEventInMemory`). */
   maxBufferedEvents: number;
@@ -114,7 +115,7 @@ export const DEFAULTS: Readonly<{
   closeTimeout: 10_000,
   maxBatchBytes: 5 * 1024 * 1024,
   retryBaseDelayMs: 1_000,
-  maxConcurrentRequests: 4,
+  maxConcurrentRequests: 8,
   maxBufferedEvents: 200_000,
   spoolMaxBytes: 256 * 1024 * 1024,
   spoolSyncInterval: 200,

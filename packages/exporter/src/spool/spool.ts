@@ -3,7 +3,7 @@ import * as zlib from "node:zlib";
 import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { spoolError, type WebhookExporterError } from "./errors.js";
+import { spoolError, type WebhookExporterError } from "../errors.js";
 import { acquireSpoolLock } from "./spool-lock.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Batch } from "./batch.js";
-import type { DropDetails, DropReason, Observer } from "./observer.js";
+import type { DropDetails, DropReason, Observer } from "../observe/observer.js";
 
 /**
  * Where every event that leaves the exporter is counted, once: delivered, or dropped with a reason.

@@ -1,4 +1,4 @@
-import { configError } from "./errors.js";
+import { configError } from "../errors.js";
 import type { WebhookExporterOptions } from "./options.js";
 
 /** One exporter block of GO Feature Flag's relay proxy YAML (`exporter:` or an `exporters:` item), parsed. */

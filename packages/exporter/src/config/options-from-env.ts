@@ -1,4 +1,4 @@
-import { configError } from "./errors.js";
+import { configError } from "../errors.js";
 import type { WebhookExporterOptions } from "./options.js";
 
 /** The options `webhookExporterOptionsFromEnv` can read: everything but functions and the dispatcher. */

@@ -1,8 +1,8 @@
 import type { DeliveryLoop } from "./delivery-loop.js";
-import { WebhookExporterError } from "./errors.js";
-import type { FlushResult } from "./exporter-api.js";
+import { WebhookExporterError } from "../errors.js";
+import type { FlushResult } from "../exporter-api.js";
 import { createFlushScheduler, type FlushScheduler } from "./flush-scheduler.js";
-import type { Observer } from "./observer.js";
+import type { Observer } from "../observe/observer.js";
 
 /** When flushes run: on the timer, on demand, past the threshold; and what follows each one. */
 export interface FlushDriver {

@@ -1,8 +1,8 @@
-import type { Batch } from "./batch.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { Ledger } from "./ledger.js";
-import type { DropDetails, DropReason } from "./observer.js";
-import type { SpoolKeeper } from "./spool-keeper.js";
+import type { Batch } from "../batches/batch.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { DropDetails, DropReason } from "../observe/observer.js";
+import type { SpoolKeeper } from "../spool/spool-keeper.js";
 
 /** How a batch leaves the exporter: delivered, or dropped for a reason. */
 export type Settlement =

@@ -1,10 +1,10 @@
-import type { Batch } from "./batch.js";
-import type { BatchCutter } from "./batch-cutter.js";
+import type { Batch } from "../batches/batch.js";
+import type { BatchCutter } from "../batches/batch-cutter.js";
 import type { BatchQueue } from "./batch-queue.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { Ledger } from "./ledger.js";
-import type { Observer } from "./observer.js";
-import type { SpoolKeeper } from "./spool-keeper.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { Observer } from "../observe/observer.js";
+import type { SpoolKeeper } from "../spool/spool-keeper.js";
 
 /** Keeps the events held in memory under `maxBufferedEvents`. */
 export interface MemoryBound {

@@ -1,4 +1,4 @@
-import { configError } from "./errors.js";
+import { configError } from "../errors.js";
 
 /** Header values as the user gives them: one value or several (GO Feature Flag's map[string][]string). */
 export type HeaderValues = Readonly<Record<string, string | readonly string[]>>;

@@ -1,14 +1,14 @@
 import { createRequire } from "node:module";
-import type { Batch } from "./batch.js";
-import { WebhookExporterError } from "./errors.js";
-import type { Observer } from "./observer.js";
-import { describeEndpoint, type ResolvedOptions } from "./options.js";
+import type { Batch } from "../batches/batch.js";
+import { WebhookExporterError } from "../errors.js";
+import type { Observer } from "../observe/observer.js";
+import { describeEndpoint, type ResolvedOptions } from "../config/options.js";
 import { judge, type Verdict } from "./retry-policy.js";
 import { hubSigning, standardSigning } from "@org/webhook-types";
-import { signWith } from "./signer.js";
-import type { Transport } from "./transport.js";
+import { signWith } from "../wire/signer.js";
+import type { Transport } from "../wire/transport.js";
 
-const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const USER_AGENT = `@org/webhook-exporter/${version}`;
 
 /** Sends one batch once, and reports the attempt. */

@@ -1,4 +1,4 @@
-import type { WebhookExporterError } from "./errors.js";
+import type { WebhookExporterError } from "../errors.js";
 import type { DropReason, FlushInfo } from "./observer.js";
 
 /** Attribute values, as OpenTelemetry takes them. */

@@ -1,5 +1,5 @@
 import { channel } from "node:diagnostics_channel";
-import type { WebhookExporterError } from "./errors.js";
+import type { WebhookExporterError } from "../errors.js";
 import type { ExporterMetrics } from "./metrics.js";
 
 /** What one delivery attempt of one batch did. */

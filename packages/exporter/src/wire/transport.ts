@@ -1,6 +1,9 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { MAX_TIMER_MS } from "./options.js";
-import type { SendOutcome } from "./retry-policy.js";
+import { MAX_TIMER_MS } from "../config/options.js";
+/** What the transport saw: an answer, or none. */
+export type SendOutcome =
+  | { readonly kind: "answer"; readonly status: number; readonly retryAfter: string | undefined }
+  | { readonly kind: "no-answer"; readonly reason: "network" | "timeout"; readonly error: unknown };
 
 /** Read at most this much of an answer: enough to reuse the connection, never a memory risk. */
 const MAX_DRAINED_BYTES = 64 * 1024;

@@ -1,8 +1,8 @@
-import type { Batch } from "./batch.js";
-import { spoolError } from "./errors.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { Ledger } from "./ledger.js";
-import type { Observer } from "./observer.js";
+import type { Batch } from "../batches/batch.js";
+import { spoolError } from "../errors.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { Observer } from "../observe/observer.js";
 import { openSpool, type Spool } from "./spool.js";
 
 /**

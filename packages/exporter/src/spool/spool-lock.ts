@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { spoolError, type WebhookExporterError } from "./errors.js";
+import { spoolError, type WebhookExporterError } from "../errors.js";
 
 const LOCK_FILE = "exporter.lock";
 /** The holder touches its lock this often. */

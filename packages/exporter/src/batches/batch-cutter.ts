@@ -1,7 +1,7 @@
 import { cutBatches } from "./batch.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { Ledger } from "./ledger.js";
-import type { Observer } from "./observer.js";
+import type { Observer } from "../observe/observer.js";
 
 /** Cuts open events into batches, one cut at a time, so that batches keep the events' order. */
 export interface BatchCutter {

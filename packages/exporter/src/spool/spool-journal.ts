@@ -1,12 +1,12 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { bodyFromChunks, envelopeBytes, type Batch } from "./batch.js";
-import type { BatchCutter } from "./batch-cutter.js";
-import { spoolError } from "./errors.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { Ledger } from "./ledger.js";
-import type { Observer } from "./observer.js";
-import { serializeEvent, serializeEvents } from "./serializer.js";
+import { bodyFromChunks, envelopeBytes, type Batch } from "../batches/batch.js";
+import type { BatchCutter } from "../batches/batch-cutter.js";
+import { spoolError } from "../errors.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { Observer } from "../observe/observer.js";
+import { serializeEvent, serializeEvents } from "../wire/serializer.js";
 import type { SpoolKeeper } from "./spool-keeper.js";
 
 /**

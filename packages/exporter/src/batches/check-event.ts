@@ -1,6 +1,6 @@
 import { isValidEvent, safeParseEvent, type ValidationIssue, type WebhookEvent } from "@org/webhook-types";
-import { describeReceived, WebhookExporterError } from "./errors.js";
-import type { ResolvedOptions } from "./options.js";
+import { describeReceived, WebhookExporterError } from "../errors.js";
+import type { ResolvedOptions } from "../config/options.js";
 
 /** Deeper than any real event; past it a value is treated as circular rather than walked further. */
 const MAX_DEPTH = 64;

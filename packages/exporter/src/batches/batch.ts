@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { serializeEvent, serializeEvents } from "./serializer.js";
+import { serializeEvent, serializeEvents } from "../wire/serializer.js";
 
 /**
  * A batch, cut and serialized once: its bytes are what every attempt sends, and its id is the

@@ -1,13 +1,13 @@
-import type { BatchCutter } from "./batch-cutter.js";
-import type { BatchQueue } from "./batch-queue.js";
-import type { DeliveryLoop } from "./delivery-loop.js";
-import type { EventBuffer } from "./event-buffer.js";
-import type { FlushResult } from "./exporter-api.js";
-import type { FlushDriver } from "./flush-driver.js";
-import type { Ledger } from "./ledger.js";
-import type { MemoryBound } from "./memory-bound.js";
-import type { SpoolKeeper } from "./spool-keeper.js";
-import { settleWithin, type Transport } from "./transport.js";
+import type { BatchCutter } from "../batches/batch-cutter.js";
+import type { BatchQueue } from "../queue/batch-queue.js";
+import type { DeliveryLoop } from "../delivery/delivery-loop.js";
+import type { EventBuffer } from "../batches/event-buffer.js";
+import type { FlushResult } from "../exporter-api.js";
+import type { FlushDriver } from "../delivery/flush-driver.js";
+import type { Ledger } from "../batches/ledger.js";
+import type { MemoryBound } from "../queue/memory-bound.js";
+import type { SpoolKeeper } from "../spool/spool-keeper.js";
+import { settleWithin, type Transport } from "../wire/transport.js";
 
 /** After `closeTimeout`, how long `close()` waits for the attempt it aborted before it goes on without it. */
 const ABORTED_ATTEMPT_GRACE_MS = 100;
