@@ -68,8 +68,12 @@ export class WebhookExporterError extends Error {
 }
 
 /** A configuration error naming `field` and what it must be. */
-export function configError(field: string, expectation: string): WebhookExporterError {
-  return new WebhookExporterError("ERR_WEBHOOK_CONFIG", `${field} ${expectation}`, { field });
+export function configError(field: string, expectation: string, cause?: unknown): WebhookExporterError {
+  return new WebhookExporterError(
+    "ERR_WEBHOOK_CONFIG",
+    `${field} ${expectation}`,
+    cause === undefined ? { field } : { field, cause },
+  );
 }
 
 /** A spool (filesystem) error, wrapping the `cause` when there is one. */

@@ -224,16 +224,39 @@ function resolveEndpoint(value: unknown): URL {
   return url;
 }
 
+/** `os.hostname()`, which Deno refuses without `--allow-sys` (`NotCapable`): then an error that says what to do. */
+function systemHostname(): string {
+  try {
+    return hostname();
+  } catch (error) {
+    throw configError(
+      "meta.hostname",
+      `cannot be read from the system (${(error as Error).name}: on Deno, run with --allow-sys=hostname); or give meta.hostname`,
+      error,
+    );
+  }
+}
+
+/** `NODE_ENV === "production"`; false where the environment cannot be read (Deno without --allow-env). */
+function isProduction(): boolean {
+  try {
+    return process.env.NODE_ENV === "production";
+  } catch {
+    return false;
+  }
+}
+
 function resolveMeta(value: unknown): Record<string, string> {
-  if (value === undefined) return { hostname: hostname() };
+  if (value === undefined) return { hostname: systemHostname() };
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw configError("meta", "must be an object mapping strings to strings");
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     if (typeof item !== "string")
       throw configError(`meta[${JSON.stringify(key.slice(0, 40))}]`, `must be a string, got ${describeReceived(item)}`);
   }
-  // The user's hostname wins (contract §1).
-  return { hostname: hostname(), ...(value as Record<string, string>) };
+  // The user's hostname wins, as in GO Feature Flag; the system is asked only when none is given.
+  const meta = value as Record<string, string>;
+  return Object.hasOwn(meta, "hostname") ? { ...meta } : { hostname: systemHostname(), ...meta };
 }
 
 function optionalFunction(field: string, value: unknown): void {
@@ -326,7 +349,7 @@ export function resolveOptions(input: WebhookExporterOptions): ResolvedOptions {
     timeoutMs: timerMs("timeout", input.timeout, DEFAULTS.timeout),
     dispatcher: input.dispatcher,
     closeTimeoutMs: timerMs("closeTimeout", input.closeTimeout, DEFAULTS.closeTimeout),
-    validateEvents: input.validateEvents ?? process.env.NODE_ENV !== "production",
+    validateEvents: input.validateEvents ?? !isProduction(),
     maxBufferedEvents,
     maxBatchBytes: positiveInteger("maxBatchBytes", input.maxBatchBytes, DEFAULTS.maxBatchBytes, { unit: "bytes" }),
     retryBaseDelayMs: timerMs("retryBaseDelayMs", input.retryBaseDelayMs, DEFAULTS.retryBaseDelayMs),

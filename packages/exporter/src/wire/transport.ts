@@ -83,7 +83,8 @@ export function createTransport(
       }));
     },
     async close() {
-      if (ownAgent === undefined) return;
+      // Bun substitutes its built-in undici, whose Agent has neither close nor destroy: nothing to close.
+      if (ownAgent === undefined || typeof ownAgent.close !== "function") return;
       // close() waits for requests in flight, which may never end; past the grace, cut them.
       const closed = await settleWithin(
         ownAgent.close().then(
@@ -93,7 +94,7 @@ export function createTransport(
         POOL_CLOSE_GRACE_MS,
         () => false,
       );
-      if (!closed) await ownAgent.destroy().catch(() => undefined);
+      if (!closed && typeof ownAgent.destroy === "function") await ownAgent.destroy().catch(() => undefined);
     },
   };
 
