@@ -11,6 +11,21 @@ import type { Transport } from "../wire/transport.js";
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const USER_AGENT = `@org/webhook-exporter/${version}`;
 
+/**
+ * The words of a network error and of its causes (`self-signed certificate`, `getaddrinfo ENOTFOUND
+ * host`), so the message says why without reading `error.cause`. These come from the socket and TLS
+ * layers, which never see the URL's credentials or the headers; cut to a line.
+ */
+function describeCause(cause: unknown): string | undefined {
+  const words: string[] = [];
+  for (let error = cause, depth = 0; error instanceof Error && depth < 3; error = error.cause, depth++) {
+    const message = error.message.trim();
+    if (message !== "" && !words.some((seen) => seen.includes(message))) words.push(message);
+  }
+  const text = words.join(": ").replace(/\s+/g, " ");
+  return text === "" ? undefined : text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
 /** Sends one batch once, and reports the attempt. */
 export interface BatchSender {
   attempt(batch: Batch & { body: Buffer }): Promise<Verdict>;
@@ -56,7 +71,8 @@ export function createBatchSender(
     batch: Batch,
     cause: unknown,
   ): WebhookExporterError {
-    const what = status === undefined ? verdict.reason : `HTTP ${status}`;
+    const why = describeCause(cause);
+    const what = status === undefined ? `${verdict.reason}${why === undefined ? "" : `: ${why}`}` : `HTTP ${status}`;
     const hints: Partial<Record<typeof verdict.reason, string>> = {
       redirect: " (redirects are not followed: configure the final URL)",
       unauthorized:

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from "undici";
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { MAX_TIMER_MS } from "../config/options.js";
 /** What the transport saw: an answer, or none. */
 export type SendOutcome =
@@ -57,6 +57,28 @@ function isTimeout(error: unknown, signal: AbortSignal): boolean {
   );
 }
 
+/** `localhost` and loopback addresses, which Go's `ProxyFromEnvironment` never sends through a proxy. */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The pool when no dispatcher is given: undici's `EnvHttpProxyAgent`, which honours `HTTP_PROXY`,
+ * `HTTPS_PROXY` and `NO_PROXY` (and their lower-case forms) as Go's `net/http` does; a loopback
+ * endpoint goes direct, as in Go. A runtime whose undici lacks it, or where the environment cannot be
+ * read (Deno without `--allow-env`), gets a plain `Agent`.
+ */
+function createOwnAgent(url: URL, connections: number): Dispatcher {
+  const settings = { connections, keepAliveTimeout: 30_000 };
+  try {
+    if (typeof EnvHttpProxyAgent === "function" && !isLoopback(url)) return new EnvHttpProxyAgent(settings);
+  } catch {
+    // The environment could not be read: no proxy then.
+  }
+  return new Agent(settings);
+}
+
 /**
  * POSTs with undici. `timeoutMs` bounds the whole request; redirects are never followed (undici's
  * `request` does not follow them), so a 3xx comes back as an answer.
@@ -65,10 +87,7 @@ export function createTransport(
   url: URL,
   options: { dispatcher: Dispatcher | undefined; timeoutMs: number; maxConcurrentRequests: number },
 ): Transport {
-  const ownAgent =
-    options.dispatcher === undefined
-      ? new Agent({ connections: options.maxConcurrentRequests, keepAliveTimeout: 30_000 })
-      : undefined;
+  const ownAgent = options.dispatcher === undefined ? createOwnAgent(url, options.maxConcurrentRequests) : undefined;
   const dispatcher = options.dispatcher ?? ownAgent;
   return {
     send(body, headers, signal) {

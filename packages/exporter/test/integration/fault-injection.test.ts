@@ -117,8 +117,8 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     let added = 0;
     let peak = 0;
     const heapBefore = process.memoryUsage().heapUsed;
-    const started = Date.now();
-    while (Date.now() - started < 2000) {
+    // 20,000 events, 100 every 10 ms (about 2 s; longer on a busy machine, never fewer events).
+    while (added < 20_000) {
       for (let index = 0; index < 100; index++) exporter.add(featureEvent(added++));
       peak = Math.max(peak, exporter.stats().inMemory);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -131,8 +131,7 @@ describe("fault injection: the ledger holds (added = received once + dropped and
     const dropped = drops.reduce((sum, count) => sum + count, 0);
     expect(received.length + dropped).toBe(added);
     expect(new Set(received).size).toBe(received.length);
-    expect(added).toBeGreaterThan(10_000);
-  }, 20_000);
+  }, 30_000);
 });
 
 function runChild(args: string[]): {
