@@ -1,5 +1,7 @@
 // What other runtimes do differently, reproduced under Node: Bun's built-in undici (an Agent without
 // close or destroy), Deno's permissions (os.hostname() refused without --allow-sys).
+import type * as Os from "node:os";
+import type * as Undici from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 afterEach(() => {
@@ -11,7 +13,7 @@ afterEach(() => {
 describe("on Bun, whose undici Agent has neither close nor destroy", () => {
   it("close() of the transport resolves", async () => {
     vi.doMock("undici", async (importOriginal) => {
-      const undici = await importOriginal<typeof import("undici")>();
+      const undici = await importOriginal<typeof Undici>();
       class BunAgent extends undici.Agent {}
       Object.defineProperty(BunAgent.prototype, "close", { value: undefined });
       Object.defineProperty(BunAgent.prototype, "destroy", { value: undefined });
@@ -35,7 +37,7 @@ describe("on Deno without --allow-sys, where os.hostname() throws NotCapable", (
       });
     });
     vi.doMock("node:os", async (importOriginal) => ({
-      ...(await importOriginal<typeof import("node:os")>()),
+      ...(await importOriginal<typeof Os>()),
       hostname,
     }));
     return hostname;

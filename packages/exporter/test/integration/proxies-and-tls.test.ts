@@ -152,7 +152,7 @@ describe("an endpoint with a certificate from a private CA", () => {
       req.resume();
       req.on("end", () => res.writeHead(200).end("{}"));
     });
-    servers.push(server as unknown as Server);
+    servers.push(server);
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     url = `https://127.0.0.1:${String((server.address() as AddressInfo).port)}/webhook`;
