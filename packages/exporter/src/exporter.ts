@@ -121,6 +121,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     observer,
     pending,
     openCount: () => buffer.openCount,
+    batchCount: () => buffer.batchCount,
     closed: () => closed,
     maxEventInMemory: options.maxEventInMemory,
     flushIntervalMs: options.flushIntervalMs,

@@ -16,19 +16,47 @@ function setUp(results: (() => Promise<FlushResult>)[], retryNotBefore = 0) {
   const loop = { deliver, retryNotBefore, isInFlight: () => false, failing: false, finalize: () => undefined };
   const errors: unknown[] = [];
   let open = 0;
+  let batches = 0;
   const driver = createFlushDriver({
     loop,
     observer: createObserver({ onError: (error) => errors.push(error) }),
     pending: () => 7,
     openCount: () => open,
+    batchCount: () => batches,
     closed: () => false,
     maxEventInMemory: 100,
     flushIntervalMs: 60_000,
   });
-  return { driver, deliver, loop, errors, setOpen: (count: number) => (open = count) };
+  return {
+    driver,
+    deliver,
+    loop,
+    errors,
+    setOpen: (count: number) => (open = count),
+    setBatches: (count: number) => (batches = count),
+  };
 }
 
 describe("createFlushDriver", () => {
+  it("runs again at once after a successful flush that leaves batches waiting (sealed while it ran)", async () => {
+    const { driver, deliver, setBatches } = setUp([
+      () => {
+        setBatches(1);
+        return Promise.resolve({ sent: 5, failed: 0, pending: 1 });
+      },
+      () => {
+        setBatches(0);
+        return Promise.resolve({ sent: 1, failed: 0, pending: 0 });
+      },
+    ]);
+    await driver.run();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliver).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(deliver).toHaveBeenCalledTimes(2);
+    driver.scheduler.stop();
+  });
+
   it("arms the next flush after flushIntervalMs after a success, and at the backoff's end after a failure", async () => {
     const { driver, deliver, loop } = setUp([
       () => Promise.resolve({ sent: 5, failed: 0, pending: 0 }),

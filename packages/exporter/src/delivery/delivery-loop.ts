@@ -60,7 +60,9 @@ export function createDeliveryLoop(parts: {
 
   function onDelivered(batch: Batch): void {
     if (!queue.settle(batch, { kind: "delivered" })) return;
+    // A success ends the backoff: what waits may go now.
     consecutiveFailures = 0;
+    retryNotBefore = 0;
     deliveries += 1;
     refusalsSinceDelivery = 0;
     parts.memory.recovered();

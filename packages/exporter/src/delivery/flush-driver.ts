@@ -19,6 +19,8 @@ export function createFlushDriver(parts: {
   observer: Observer;
   pending: () => number;
   openCount: () => number;
+  /** Batches waiting: sealed (by the spool's group commits) while the last flush ran. */
+  batchCount: () => number;
   closed: () => boolean;
   maxEventInMemory: number;
   flushIntervalMs: number;
@@ -44,17 +46,25 @@ export function createFlushDriver(parts: {
       // A flush that threw set no backoff: wait a whole interval rather than retry in a tight loop.
       const retryInMs = threw ? parts.flushIntervalMs : Math.max(0, loop.retryNotBefore - Date.now());
       scheduler.arm(result.failed > 0 ? retryInMs : parts.flushIntervalMs);
-      if (result.failed === 0 && parts.openCount() >= parts.maxEventInMemory) startInBackground();
+      // A full batch's worth waits, or batches were sealed meanwhile: the endpoint answers, so go on now.
+      if (result.failed === 0 && (parts.openCount() >= parts.maxEventInMemory || parts.batchCount() > 0))
+        continueSoon();
     }
     return result;
   }
   const scheduler = createFlushScheduler(flushAndRearm);
 
+  /** The next flush once this one has ended (the check runs then: this one is still busy now). */
+  function continueSoon(): void {
+    setImmediate(() => {
+      if (!scheduler.busy && !parts.closed() && Date.now() >= loop.retryNotBefore)
+        scheduler.run().catch(() => undefined);
+    });
+  }
+
   function startInBackground(): void {
     if (scheduler.busy || Date.now() < loop.retryNotBefore) return;
-    setImmediate(() => {
-      if (!scheduler.busy && !parts.closed()) scheduler.run().catch(() => undefined);
-    });
+    continueSoon();
   }
 
   return { run: () => scheduler.run(), startInBackground, scheduler };

@@ -88,7 +88,8 @@ export function createSpoolJournal(parts: {
   let taking = 0;
   let sealing = 0;
   let work: Promise<unknown> = Promise.resolve();
-  let commitQueued = false;
+  /** A timed commit is under way (it may take several chunks): the next tick does not start another. */
+  let committing = false;
   let appendsFailing = false;
 
   const fresh = (): OpenBatch => ({
@@ -108,7 +109,10 @@ export function createSpoolJournal(parts: {
       batch.bytes + (batch.count === 0 ? 0 : 1) + bytes <= settings.maxBytes);
   const isFull = (batch: OpenBatch) => batch.count >= settings.maxEvents || batch.bytes >= settings.maxBytes;
 
-  /** Puts a batch on disk under its id (its open file becomes its batch file), then queues it. */
+  /**
+   * Puts a batch on disk under its id (its open file, given one last frame, becomes its batch file;
+   * a batch filled within one commit gets an open file of one frame first), then queues it.
+   */
   async function seal(batch: OpenBatch): Promise<void> {
     if (batch.bytes > settings.maxBytes)
       observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id: batch.id });
@@ -120,6 +124,7 @@ export function createSpoolJournal(parts: {
       attempts: 0,
     };
     if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
+    if (batch.durableChunks === 0) await appendOpen(batch);
     const written = await keeper.seal(sealed, notDurable(batch));
     sealing -= sealed.count;
     buffer.addBatches([sealed]);
@@ -203,14 +208,25 @@ export function createSpoolJournal(parts: {
     return full;
   }
 
-  async function commitNow(): Promise<boolean> {
-    commitQueued = false;
-    const events = buffer.takeOpen();
+  /**
+   * Commits at most `max` open events (a batch's worth by default): a burst is committed a chunk per
+   * turn of the work queue, so a flush's cut waits for one chunk, not for the whole burst.
+   */
+  async function commitChunk(max = settings.maxEvents): Promise<boolean> {
+    const events = buffer.takeOpen(max);
     taking = events.length;
     const full = await take(events);
     for (const batch of full) await seal(batch);
     if (open !== undefined) await appendOpen(open);
     return full.length > 0;
+  }
+
+  /** Every open event, a chunk at a time; resolves when the last chunk is on disk. */
+  async function commitAll(): Promise<boolean> {
+    let sealed = false;
+    do sealed = (await enqueue(() => commitChunk())) || sealed;
+    while (buffer.openCount > 0);
+    return sealed;
   }
 
   function enqueue<T>(step: () => Promise<T>): Promise<T> {
@@ -220,13 +236,15 @@ export function createSpoolJournal(parts: {
   }
 
   const timer = setInterval(() => {
-    if (buffer.openCount === 0 || commitQueued) return;
-    commitQueued = true;
-    void enqueue(commitNow).then(
+    if (buffer.openCount === 0 || committing) return;
+    committing = true;
+    void commitAll().then(
       (sealed) => {
+        committing = false;
         if (sealed) parts.onSealed();
       },
       (error: unknown) => {
+        committing = false;
         observer.failed(spoolError("a group commit failed unexpectedly; its events stay in memory", error));
       },
     );
@@ -234,13 +252,12 @@ export function createSpoolJournal(parts: {
   timer.unref();
 
   return {
-    commit: () =>
-      enqueue(async () => {
-        await commitNow();
-      }),
-    cut(_max, holdBackTail = false) {
+    commit: async () => {
+      await commitAll();
+    },
+    cut(max = Infinity, holdBackTail = false) {
       return enqueue(async () => {
-        await commitNow();
+        await commitChunk(max);
         if (!holdBackTail && open !== undefined && open.count > 0) {
           const last = open;
           open = undefined;

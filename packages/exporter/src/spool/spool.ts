@@ -246,7 +246,11 @@ function parseFramed(content: Buffer): { id: string; count: number; body: Buffer
   return { id: header.id, count, body, wholeLength: at + 1 };
 }
 
-function parse(file: string, content: Buffer): (SpooledBatch & { body: Buffer }) | undefined {
+/**
+ * Reads a batch file of either form (written whole, or sealed from its group-commit frames): its id,
+ * its event count and the exact body it is sent as; `undefined` when torn or altered.
+ */
+export function parseSpoolFile(file: string, content: Buffer): (SpooledBatch & { body: Buffer }) | undefined {
   const newline = content.indexOf(10);
   if (newline === -1) return undefined;
   let header: unknown;
@@ -373,7 +377,7 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
           continue;
         }
         const content = await readFile(join(dir, file)).catch(() => undefined);
-        const batch = content === undefined ? undefined : parse(file, content);
+        const batch = content === undefined ? undefined : parseSpoolFile(file, content);
         if (content === undefined) {
           skipped.push(file); // vanished, or unreadable: left where it is
           continue;
@@ -467,7 +471,7 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
     },
     async read(file) {
       const content = await readFile(join(dir, file)).catch(() => undefined);
-      const batch = content === undefined ? undefined : parse(file, content);
+      const batch = content === undefined ? undefined : parseSpoolFile(file, content);
       if (content !== undefined && batch === undefined) await setAside(file);
       return batch?.body;
     },

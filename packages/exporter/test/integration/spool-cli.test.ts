@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
 import { createWebhookExporter } from "../../src/exporter.js";
 import { featureEvent, userKeys } from "../helpers/events.js";
+import { parseSpoolFile } from "../../src/spool/spool.js";
 
 const bin = new URL("../../dist/cli/bin.js", import.meta.url).pathname;
 const secret = "cli-secret";
@@ -99,8 +100,10 @@ describe("webhook-exporter spool", { timeout: 30_000 }, () => {
     expect((JSON.parse(pretty.stdout) as { events: unknown[] }).events).toHaveLength(100);
     expect(pretty.stdout).toContain('\n  "events": [');
     const raw = await cli(["spool", "show", dir, id, "--raw"]);
-    const file = readFileSync(join(dir, batchFiles()[0] ?? ""));
-    expect(raw.raw.equals(file.subarray(file.indexOf(10) + 1))).toBe(true);
+    const [first = ""] = batchFiles();
+    const batch = parseSpoolFile(first, readFileSync(join(dir, first)));
+    expect(batch?.id).toBe(id);
+    expect(raw.raw.equals(batch?.body ?? Buffer.alloc(0))).toBe(true);
     expect((await cli(["spool", "show", dir, "no-such-id"])).code).toBe(1);
   });
 

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFil
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { serializeEvent, type WebhookExporterError } from "../../src/index.js";
+import { parseSpoolFile } from "../../src/spool/spool.js";
 import { featureEvent, userKeys } from "../helpers/events.js";
 import { answer, deliveredOnce, expectLedger, recordDrops, userKeysOf } from "../helpers/ledger.js";
 import { useExporterHarness } from "../helpers/harness.js";
@@ -23,10 +24,9 @@ const batchFiles = () => readdirSync(spoolDir).filter((file) => file.endsWith(".
 function spooledBatches(): Map<string, string[]> {
   const batches = new Map<string, string[]>();
   for (const file of batchFiles()) {
-    const content = readFileSync(join(spoolDir, file));
-    const newline = content.indexOf(10);
-    const header = JSON.parse(content.subarray(0, newline).toString()) as { id: string };
-    batches.set(header.id, userKeysOf(content.subarray(newline + 1)));
+    const batch = parseSpoolFile(file, readFileSync(join(spoolDir, file)));
+    if (batch === undefined) throw new Error(`${file} is torn`);
+    batches.set(batch.id, userKeysOf(batch.body));
   }
   return batches;
 }
