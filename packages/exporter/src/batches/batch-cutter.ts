@@ -15,6 +15,11 @@ export interface BatchCutter {
   readonly beingCut: number;
   /** Resolves once no cut runs or waits. */
   idle(): Promise<void>;
+  /**
+   * Batches a cut made that are on their way into the queue (being written to disk), as a promise
+   * that resolves once they are all queued; `undefined` when none is.
+   */
+  landing(): Promise<void> | undefined;
 }
 
 export function createBatchCutter(
@@ -55,5 +60,7 @@ export function createBatchCutter(
     idle() {
       return cutting.then(() => undefined);
     },
+    // A cut queues its batches before it resolves.
+    landing: () => undefined,
   };
 }

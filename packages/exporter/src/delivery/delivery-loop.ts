@@ -137,6 +137,10 @@ export function createDeliveryLoop(parts: {
       // Hold the unfilled tail back for the next chunk, except at the end: it must go in this flush.
       toCut += await cutter.cut(count, toCut > 0, parts.closing);
       for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
+      // Batches a cut is still writing to disk join this flush as they land.
+      void cutter.landing()?.then(() => {
+        for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
+      });
     };
     await cutNext();
     const attempts = new Map<Batch, Promise<{ batch: Sendable; verdict: Verdict }>>();
@@ -170,10 +174,19 @@ export function createDeliveryLoop(parts: {
       const readyNext = buffer.batches().some((batch) => eligible.has(batch));
       if (!stopped && !readyNext && cutting === undefined && toCut > 0 && buffer.openCount + cutter.beingCut > 0)
         cutting = cutNext().then(() => "cut" as const);
-      if (attempts.size === 0 && cutting === undefined) break;
-      const next = await Promise.race([...attempts.values(), ...(cutting === undefined ? [] : [cutting])]);
+      const landing = cutter.landing()?.then(() => "landed" as const);
+      if (attempts.size === 0 && cutting === undefined && landing === undefined) break;
+      const next = await Promise.race([
+        ...attempts.values(),
+        ...(cutting === undefined ? [] : [cutting]),
+        ...(landing === undefined ? [] : [landing]),
+      ]);
       if (next === "cut") {
         cutting = undefined;
+        continue;
+      }
+      if (next === "landed") {
+        for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
         continue;
       }
       attempts.delete(next.batch);

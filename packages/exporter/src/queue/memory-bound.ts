@@ -46,6 +46,7 @@ export function createMemoryBound(parts: {
   async function spill(): Promise<void> {
     if (keeper === undefined) return;
     await cutter.cut();
+    await cutter.landing();
     await keeper.persist();
     keeper.offload(maxBufferedEvents);
   }

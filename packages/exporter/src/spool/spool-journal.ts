@@ -212,13 +212,29 @@ export function createSpoolJournal(parts: {
    * Commits at most `max` open events (a batch's worth by default): a burst is committed a chunk per
    * turn of the work queue, so a flush's cut waits for one chunk, not for the whole burst.
    */
-  async function commitChunk(max = settings.maxEvents): Promise<boolean> {
+  async function commitChunk(max = settings.maxEvents, inBackground = false): Promise<boolean> {
     const events = buffer.takeOpen(max);
     taking = events.length;
     const full = await take(events);
-    for (const batch of full) await seal(batch);
+    for (const batch of full) {
+      if (inBackground) sealInBackground(batch);
+      else await seal(batch);
+    }
     if (open !== undefined) await appendOpen(open);
     return full.length > 0;
+  }
+
+  /**
+   * A flush's cut does not wait for the disk: its batches are written while the next chunk is
+   * serialized and others are sent; each is queued once on disk, and `landing` tells the flush.
+   */
+  const landing = new Set<Promise<void>>();
+  function sealInBackground(batch: OpenBatch): void {
+    const sealed = seal(batch).catch((error: unknown) => {
+      observer.failed(spoolError("sealing a batch failed unexpectedly; its events stay in memory", error));
+    });
+    landing.add(sealed);
+    void sealed.finally(() => landing.delete(sealed));
   }
 
   /** Every open event, a chunk at a time; resolves when the last chunk is on disk. */
@@ -257,20 +273,21 @@ export function createSpoolJournal(parts: {
     },
     cut(max = Infinity, holdBackTail = false) {
       return enqueue(async () => {
-        await commitChunk(max);
+        await commitChunk(max, true);
         if (!holdBackTail && open !== undefined && open.count > 0) {
           const last = open;
           open = undefined;
           sealing += last.count;
-          await seal(last);
+          sealInBackground(last);
         }
         return 0;
       });
     },
+    landing: () => (landing.size === 0 ? undefined : Promise.all(landing).then(() => undefined)),
     get beingCut() {
       return taking + sealing + (open?.count ?? 0);
     },
-    idle: () => work.then(() => undefined),
+    idle: () => work.then(() => Promise.all(landing)).then(() => undefined),
     stop() {
       clearInterval(timer);
     },
