@@ -12,13 +12,11 @@ import type { SpoolKeeper } from "./spool-keeper.js";
 /**
  * The cutter of an exporter with a spool: every `syncInterval` (a group commit) the events added since
  * the last one are serialized into the batch being filled and appended to its open file in the spool,
- * in one write and one fsync. A batch is sealed (written whole under its final id, then queued) when
- * it is full or a flush starts, so a batch is on disk before its first attempt, and a crash loses at
- * most the events of the last interval.
+ * in one write and one fsync. A batch is sealed (its open file, given a last frame, renamed its batch
+ * file, under its final id; then queued) when it is full or a flush starts, so a batch is on disk
+ * before its first attempt, and a crash loses at most the events of the last interval.
  */
 export interface SpoolJournal extends BatchCutter {
-  /** One group commit now (after the one in progress). Never rejects: a failed write is reported. */
-  commit(): Promise<void>;
   /** No more timed commits. */
   stop(): void;
 }
@@ -268,9 +266,6 @@ export function createSpoolJournal(parts: {
   timer.unref();
 
   return {
-    commit: async () => {
-      await commitAll();
-    },
     cut(max = Infinity, holdBackTail = false) {
       return enqueue(async () => {
         await commitChunk(max, true);
