@@ -41,10 +41,16 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
   const metrics =
     options.meter === undefined
       ? undefined
-      : createExporterMetrics(options.meter, totals, {
-          "server.address": options.endpointUrl.host,
-          "webhook.event_type": options.eventType,
-        });
+      : createExporterMetrics(
+          options.meter,
+          totals,
+          {
+            "server.address": options.endpointUrl.hostname.replace(/^\[|\]$/g, ""),
+            "server.port": Number(options.endpointUrl.port || (options.endpointUrl.protocol === "https:" ? 443 : 80)),
+            "webhook.event_type": options.eventType,
+          },
+          { maxBatchBytes: options.maxBatchBytes, maxEventInMemory: options.maxEventInMemory },
+        );
   const observer = createObserver(options, metrics);
   if (options.signingKeys === undefined) warnUnsigned(observer, endpoint);
   const closing = new AbortController();

@@ -22,6 +22,8 @@ export interface InstrumentOptionsLike {
   description?: string;
   /** Its unit, in UCUM (`s`, `By`, `{event}`). */
   unit?: string;
+  /** What the SDK should aggregate with, unless a view says otherwise: a histogram's bucket boundaries. */
+  advice?: { explicitBucketBoundaries?: number[] };
 }
 
 /**
@@ -71,10 +73,21 @@ export interface ExporterTotals {
  * seconds). `added`, `sent` and `pending` are read from the exporter's own totals at collection, so
  * `add()` pays nothing for metrics.
  */
+/** The semantic conventions' boundaries for HTTP client durations, in seconds. */
+const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** Powers of `base` from `first`, and `limit` last: buckets that reach the largest value possible. */
+function bucketsUpTo(limit: number, first: number, base: number): number[] {
+  const buckets: number[] = [];
+  for (let bound = first; bound < limit; bound *= base) buckets.push(bound);
+  return [...buckets, limit];
+}
+
 export function createExporterMetrics(
   meter: MeterLike,
   totals: () => ExporterTotals,
   identity: MetricAttributes,
+  limits: { maxBatchBytes: number; maxEventInMemory: number },
 ): ExporterMetrics {
   const observe = (instrument: ObservableLike, read: (totals: ExporterTotals) => number) => {
     instrument.addCallback((result) => {
@@ -108,16 +121,24 @@ export function createExporterMetrics(
   const duration = meter.createHistogram("webhook.exporter.flush.duration", {
     description: "How long one delivery attempt of one batch took",
     unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
   });
   const size = meter.createHistogram("webhook.exporter.batch.size", {
     description: "Body bytes of each batch sent",
     unit: "By",
+    advice: { explicitBucketBoundaries: bucketsUpTo(limits.maxBatchBytes, 1024, 4) },
+  });
+  const batchEvents = meter.createHistogram("webhook.exporter.batch.events", {
+    description: "Events in each batch sent",
+    unit: "{event}",
+    advice: { explicitBucketBoundaries: bucketsUpTo(limits.maxEventInMemory, 1, 10) },
   });
   return {
     flushed(info) {
       const attributes = { ...identity, "webhook.delivered": info.delivered };
       duration.record(info.durationMs / 1000, attributes);
       size.record(info.bytes, attributes);
+      batchEvents.record(info.events, attributes);
     },
     failed(error) {
       failed.add(1, {

@@ -61,7 +61,13 @@ describe("OpenTelemetry metrics", () => {
     await exporter.flush();
 
     const during = await collect();
-    const identity = { "server.address": new URL(receiver.url).host, "webhook.event_type": "feature" };
+    const endpoint = new URL(receiver.url);
+    // The host alone, and the port apart, as the semantic conventions have them.
+    const identity = {
+      "server.address": endpoint.hostname,
+      "server.port": Number(endpoint.port),
+      "webhook.event_type": "feature",
+    };
     expect(points(during.get("webhook.exporter.events.added"))).toEqual([{ attributes: identity, value: 15 }]);
     expect(points(during.get("webhook.exporter.events.sent"))).toEqual([{ attributes: identity, value: 10 }]);
     expect(points(during.get("webhook.exporter.events.pending"))).toEqual([{ attributes: identity, value: 5 }]);
@@ -70,6 +76,19 @@ describe("OpenTelemetry metrics", () => {
     ]);
     const durations = during.get("webhook.exporter.flush.duration");
     expect(durations?.descriptor.unit).toBe("s");
+    // Buckets in seconds, the semantic conventions' for HTTP client durations, not the SDK's millisecond default.
+    const bucketsOf = (name: string) =>
+      (during.get(name)?.dataPoints[0]?.value as { buckets: { boundaries: number[] } } | undefined)?.buckets.boundaries;
+    expect(bucketsOf("webhook.exporter.flush.duration")).toEqual([
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]);
+    expect(bucketsOf("webhook.exporter.batch.size")?.at(-1)).toBe(5 * 1024 * 1024);
+    expect(bucketsOf("webhook.exporter.batch.events")?.at(-1)).toBe(100_000);
+    expect(
+      during
+        .get("webhook.exporter.batch.events")
+        ?.dataPoints.reduce((sum, point) => sum + (point.value as { sum: number }).sum, 0),
+    ).toBe(15);
     const histogram = durations?.dataPoints.map((point) => point.value as { count: number; sum: number });
     expect(histogram?.reduce((sum, value) => sum + value.count, 0)).toBe(2);
     const sizes = during.get("webhook.exporter.batch.size")?.dataPoints.map((point) => point.value as { sum: number });
