@@ -1,5 +1,5 @@
 /**
- * The feature event, field by field in wire order (contract §2, the Go struct's order).
+ * The feature event, field by field in wire order (docs/wire-contract.md §2, the Go struct's order).
  * `contextKind` and `metadata` are omitted when empty, as Go's `omitempty` does.
  */
 export const featureEventShape = {
@@ -31,7 +31,7 @@ export const featureEventShape = {
 export type ContextKind = "user" | "anonymousUser" | (string & {});
 
 /**
- * An evaluation of a flag (`kind: "feature"`), as sent on the wire, fields in wire order (contract §2).
+ * An evaluation of a flag (`kind: "feature"`), as sent on the wire, fields in wire order (docs/wire-contract.md §2).
  * Written out for its documentation; a type test holds it to `featureEventShape`, from which the
  * validator and the JSON Schema are made.
  */

@@ -13,7 +13,7 @@ export type FieldType =
   | "string"
   /** a JSON boolean */
   | "boolean"
-  /** a non-negative integer of Unix seconds (contract §2: seconds, not milliseconds) */
+  /** a non-negative integer of Unix seconds (docs/wire-contract.md §2: seconds, not milliseconds) */
   | "unixSeconds"
   /** any JSON value, `null` included; the key must be present */
   | "any"
@@ -34,7 +34,7 @@ export interface FieldSpec {
   readonly description: string;
 }
 
-/** An event shape: its fields, in wire order (the Go struct's order, contract §2). */
+/** An event shape: its fields, in wire order (the Go struct's order, docs/wire-contract.md §2). */
 export type ShapeSpec = Readonly<Record<string, FieldSpec>>;
 
 type ValueOf<F extends FieldSpec> = F extends { readonly const: infer C }

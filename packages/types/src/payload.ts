@@ -8,7 +8,7 @@ export type WebhookEvent = FeatureEvent | TrackingEvent;
 export type WebhookEventKind = WebhookEvent["kind"];
 
 /**
- * The body of one webhook request: `{"meta":{...},"events":[...]}` (contract §1).
+ * The body of one webhook request: `{"meta":{...},"events":[...]}` (docs/wire-contract.md §1).
  * `meta` maps strings to strings and carries `hostname`; `events` is the batch, oldest first.
  */
 export interface WebhookPayload<E extends WebhookEvent = WebhookEvent> {

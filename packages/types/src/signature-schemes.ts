@@ -43,7 +43,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * `X-Hub-Signature-256` (GO Feature Flag, contract §1): HMAC-SHA256 of the body alone, under the
+ * `X-Hub-Signature-256` (GO Feature Flag, docs/wire-contract.md §1): HMAC-SHA256 of the body alone, under the
  * secret's UTF-8 bytes, as `sha256=<lowercase hex>`. It signs no id and no time.
  */
 export const hubSigning: SigningScheme = {

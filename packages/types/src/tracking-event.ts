@@ -1,6 +1,6 @@
 import type { ContextKind } from "./feature-event.js";
 
-/** The tracking event, field by field in wire order (contract §2). */
+/** The tracking event, field by field in wire order (docs/wire-contract.md §2). */
 export const trackingEventShape = {
   kind: { type: "string", const: "tracking", description: 'Always "tracking".' },
   contextKind: { type: "string", optional: true, description: '"user" or "anonymousUser"; omitted when empty.' },
@@ -13,7 +13,7 @@ export const trackingEventShape = {
 
 /**
  * A custom business event (`kind: "tracking"`, sent by `client.track(...)`), as sent on the wire,
- * fields in wire order (contract §2). A type test holds it to `trackingEventShape`.
+ * fields in wire order (docs/wire-contract.md §2). A type test holds it to `trackingEventShape`.
  */
 // A type literal, not an interface: an event is a plain JSON object, assignable to Record<string, unknown>.
 // eslint-disable-next-line @typescript-eslint/consistent-type-definitions

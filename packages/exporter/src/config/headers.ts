@@ -3,7 +3,7 @@ import { configError } from "../errors.js";
 /** Header values as the user gives them: one value or several (GO Feature Flag's map[string][]string). */
 export type HeaderValues = Readonly<Record<string, string | readonly string[]>>;
 
-/** Set by the exporter itself: a user header may not replace them (contract §1). */
+/** Set by the exporter itself: a user header may not replace them (docs/wire-contract.md §1). */
 const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
   "content-type",
   "content-length",

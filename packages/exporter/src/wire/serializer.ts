@@ -7,7 +7,7 @@ import {
 } from "@org/webhook-types";
 
 /*
- * Go-identical JSON (contract §3), written by hand because JSON.stringify cannot produce it: Go sorts
+ * Go-identical JSON (docs/wire-contract.md §3), written by hand because JSON.stringify cannot produce it: Go sorts
  * map keys by their UTF-8 bytes, while a JavaScript object always puts integer-like keys ("2", "10")
  * first in numeric order, whatever order they were inserted in. Strings still go through the native
  * JSON.stringify, with the few escapes where Go differs rewritten afterwards.
@@ -33,7 +33,7 @@ export function compareUtf8(a: string, b: string): number {
 
 /**
  * Characters whose escape differs between Go and JSON.stringify. Control characters agree: Go 1.22 and
- * later write `\b` and `\f` as JSON.stringify does (contract §3; GO Feature Flag v1.55 is built with Go 1.26).
+ * later write `\b` and `\f` as JSON.stringify does (docs/wire-contract.md §3; GO Feature Flag v1.55 is built with Go 1.26).
  */
 const NEEDS_GO_ESCAPE = /[<>&\u2028\u2029\ud800-\udfff]/;
 const GO_ESCAPES = /[<>&\u2028\u2029]|\\\\|\\ud[89a-f][0-9a-f]{2}/g;
