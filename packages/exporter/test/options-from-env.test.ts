@@ -20,8 +20,9 @@ describe("webhookExporterOptionsFromEnv", () => {
       WEBHOOK_EXPORTER_RETRY_BASE_DELAY_MS: "250",
       WEBHOOK_EXPORTER_SPOOL_DIR: "/var/spool/flags",
       WEBHOOK_EXPORTER_SPOOL_MAX_BYTES: "1000000",
+      WEBHOOK_EXPORTER_SPOOL_SYNC_INTERVAL: "100",
+      WEBHOOK_EXPORTER_MAX_CONCURRENT_REQUESTS: "2",
       WEBHOOK_EXPORTER_HANDLE_SIGNALS: "true",
-      WEBHOOK_EXPORTER_UNKNOWN: "ignored",
       OTHER_FLUSH_INTERVAL: "1",
     });
     expect(options).toEqual({
@@ -38,7 +39,8 @@ describe("webhookExporterOptionsFromEnv", () => {
       maxBufferedEvents: Infinity,
       maxBatchBytes: 1048576,
       retryBaseDelayMs: 250,
-      spool: { dir: "/var/spool/flags", maxBytes: 1000000 },
+      maxConcurrentRequests: 2,
+      spool: { dir: "/var/spool/flags", maxBytes: 1000000, syncInterval: 100 },
       handleSignals: true,
     });
     expect(webhookExporterOptionsFromEnv({ WEBHOOK_EXPORTER_FLUSH_INTERVAL: "", PATH: "/bin" })).toEqual({});
@@ -105,5 +107,22 @@ describe("webhookExporterOptionsFromEnv", () => {
         ...webhookExporterOptionsFromEnv({ WEBHOOK_EXPORTER_TIMEOUT: "0" }),
       }),
     ).toThrow(expect.objectContaining({ field: "timeout" }));
+  });
+
+  it("refuses a variable under the prefix that it does not know (a misspelling), naming it and the nearest known one", () => {
+    expect(() =>
+      webhookExporterOptionsFromEnv({
+        WEBHOOK_EXPORTER_FLUSHINTERVAL: "1000",
+        WEBHOOK_EXPORTER_ENDPOINT_URL: "http://h/",
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "ERR_WEBHOOK_CONFIG",
+        field: "WEBHOOK_EXPORTER_FLUSHINTERVAL",
+        message: expect.stringContaining("WEBHOOK_EXPORTER_FLUSH_INTERVAL") as string,
+      }) as Error,
+    );
+    // Other variables are not its business, and an empty one under the prefix is as good as unset.
+    expect(webhookExporterOptionsFromEnv({ PATH: "/bin", WEBHOOK_EXPORTER_TYPO: "" })).toEqual({});
   });
 });

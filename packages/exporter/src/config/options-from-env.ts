@@ -96,6 +96,37 @@ const VARIABLES: readonly [
   ["handleSignals", "HANDLE_SIGNALS", boolean],
 ];
 
+/** How many single-character edits turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * A set variable under the prefix that names no option is a misspelling (`FLUSHINTERVAL`): silently
+ * ignored, the option would keep its default. Refused, naming it and the nearest known name.
+ */
+function refuseUnknown(env: Readonly<Record<string, string | undefined>>, prefix: string): void {
+  const known = webhookExporterEnvNames(prefix);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(prefix) || known.includes(name) || env[name] === undefined || env[name] === "") continue;
+    const nearest = known.reduce((best, candidate) =>
+      editDistance(name, candidate) < editDistance(name, best) ? candidate : best,
+    );
+    throw configError(name, `is not a variable webhookExporterOptionsFromEnv knows (did you mean ${nearest}?)`);
+  }
+}
+
 /** The variable names read under `prefix`, for documentation and error messages. */
 export function webhookExporterEnvNames(prefix = "WEBHOOK_EXPORTER_"): string[] {
   return VARIABLES.map(([, suffix]) => `${prefix}${suffix}`);
@@ -116,6 +147,7 @@ export function webhookExporterOptionsFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   prefix = "WEBHOOK_EXPORTER_",
 ): Partial<EnvWebhookExporterOptions> {
+  refuseUnknown(env, prefix);
   const read: Record<string, unknown> = {};
   for (const [option, suffix, parse] of VARIABLES) {
     const name = `${prefix}${suffix}`;
