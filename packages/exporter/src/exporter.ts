@@ -12,7 +12,12 @@ import { createLedger } from "./batches/ledger.js";
 import { createMemoryBound } from "./queue/memory-bound.js";
 import { createExporterMetrics } from "./observe/metrics.js";
 import { createObserver, type Observer } from "./observe/observer.js";
-import { describeEndpoint, resolveOptions, type WebhookExporterOptions } from "./config/options.js";
+import {
+  describeEndpoint,
+  resolveOptions,
+  type ResolvedOptions,
+  type WebhookExporterOptions,
+} from "./config/options.js";
 import { serializeMeta } from "./wire/serializer.js";
 import { handleTerminationSignals } from "./lifecycle/signals.js";
 import { shutDown } from "./lifecycle/shutdown.js";
@@ -26,6 +31,25 @@ function warnUnsigned(observer: Observer, endpoint: string): void {
   const message = `no secret: webhooks to ${endpoint} are sent unsigned, and any receiver that checks signatures will refuse them (set secret, e.g. from WEBHOOK_SECRET)`;
   process.emitWarning(message, { code: "WEBHOOK_EXPORTER_UNSIGNED" });
   observer.note("warn", message);
+}
+
+/**
+ * Below this many milliseconds, a flush interval or a request timeout was almost surely meant in
+ * seconds (`flushInterval: 5`). `closeTimeout` is left alone: a tiny one is a way to say "do not wait".
+ */
+const SHORTEST_LIKELY_MS = 50;
+
+function warnMistakenUnits(observer: Observer, options: ResolvedOptions): void {
+  const delays: [string, number][] = [
+    ["flushInterval", options.flushIntervalMs],
+    ["timeout", options.timeoutMs],
+  ];
+  for (const [field, ms] of delays) {
+    if (ms >= SHORTEST_LIKELY_MS) continue;
+    const message = `${field} is in milliseconds: ${ms} ms (${ms} s would be ${field}: ${ms * 1000})`;
+    process.emitWarning(message, { code: "WEBHOOK_EXPORTER_UNITS" });
+    observer.note("warn", message);
+  }
 }
 
 /**
@@ -53,6 +77,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
         );
   const observer = createObserver(options, metrics);
   if (options.signingKeys === undefined) warnUnsigned(observer, endpoint);
+  warnMistakenUnits(observer, options);
   const closing = new AbortController();
   const transport = createTransport(options.endpointUrl, options);
   const sender = createBatchSender(options, transport, observer, closing.signal);

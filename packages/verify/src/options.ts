@@ -114,6 +114,18 @@ function positiveInteger(field: string, value: unknown, fallback: number): numbe
  * Checks every option once, naming the field at fault.
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG`.
  */
+/** Warnings already given, so that options resolved per request (a fetch handler) warn once. */
+const warned = new Set<string>();
+
+/** A tolerance of more than a day was almost surely meant in milliseconds. */
+function warnIfMilliseconds(toleranceSeconds: number): void {
+  if (toleranceSeconds <= 86_400) return;
+  const message = `toleranceSeconds is in seconds: ${toleranceSeconds} s is about ${(toleranceSeconds / 86_400).toFixed(1)} days (${toleranceSeconds} ms would be toleranceSeconds: ${Math.round(toleranceSeconds / 1000)})`;
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: "WEBHOOK_VERIFY_UNITS" });
+}
+
 export function resolveVerifierOptions(
   options: WebhookVerifierOptions,
   extraKeys: readonly string[] = [],
@@ -137,11 +149,17 @@ export function resolveVerifierOptions(
   const meter = options.meter;
   if (meter !== undefined && typeof (meter as Partial<VerifierMeterLike> | null)?.createCounter !== "function")
     throw configError("meter", "must be an OpenTelemetry Meter (metrics.getMeter(...) from @opentelemetry/api)");
+  const toleranceSeconds = positiveInteger(
+    "toleranceSeconds",
+    options.toleranceSeconds,
+    VERIFIER_DEFAULTS.toleranceSeconds,
+  );
+  warnIfMilliseconds(toleranceSeconds);
   return {
     meter,
     keys: resolveSecrets(options.secret),
     scheme,
-    toleranceSeconds: positiveInteger("toleranceSeconds", options.toleranceSeconds, VERIFIER_DEFAULTS.toleranceSeconds),
+    toleranceSeconds,
     replayStore,
     maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, VERIFIER_DEFAULTS.maxBodyBytes),
     hubReplayWindowSeconds: positiveInteger(
