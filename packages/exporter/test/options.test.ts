@@ -169,4 +169,13 @@ describe("webhookExporterOptionsFromRelayProxy", () => {
       } as unknown as RelayProxyWebhookConfig),
     ).toThrow(/bucket/);
   });
+
+  it("says one exporter per endpoint when endpointUrl is a list (GO Feature Flag can send to several)", () => {
+    expect(() => resolveOptions({ endpointUrl: ["http://a.test/", "http://b.test/"] as never })).toThrow(
+      expect.objectContaining({
+        field: "endpointUrl",
+        message: expect.stringContaining("one exporter per endpoint") as string,
+      }) as Error,
+    );
+  });
 });

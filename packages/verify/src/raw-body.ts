@@ -24,7 +24,7 @@ function alreadyParsed(how: string): WebhookVerificationError {
   return new WebhookVerificationError(
     "ERR_BODY_ALREADY_PARSED",
     `The webhook body was already consumed by ${how}. The signature covers the exact bytes, so the verifier must read them: ` +
-      'mount it before express.json(), or keep the bytes with express.json({ limit: "32mb", verify: (req, _res, buf) => { req.rawBody = buf; } }) ' +
+      'mount it before express.json(), or keep the bytes with express.json({ limit: "32mb", verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf; } }) ' +
       '(NestJS: NestFactory.create(AppModule, { rawBody: true })), or use express.raw({ type: "application/json", limit: "32mb" }) on this route; ' +
       "in the Next.js Pages Router export const config = { api: { bodyParser: false } }.",
   );

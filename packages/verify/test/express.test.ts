@@ -96,6 +96,10 @@ describe.each([
     expect(String(answer.json?.message)).toContain("express.json()");
     // Every piece of advice works as written: express.raw() needs a limit above its 100 kB default.
     expect(String(answer.json?.message)).toContain('limit: "32mb"');
+    // The snippet as test/advice.test-d.ts compiles it under strict TypeScript.
+    expect(String(answer.json?.message)).toContain(
+      'express.json({ limit: "32mb", verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf; } })',
+    );
   });
 
   it("acknowledges a batch already processed as a duplicate (200), and processes the retry after the handler failed", async () => {

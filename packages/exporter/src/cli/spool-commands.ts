@@ -2,10 +2,19 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createBatchSender } from "../delivery/batch-sender.js";
 import type { Batch } from "../batches/batch.js";
+import type { WebhookExporterError } from "../errors.js";
 import { createObserver } from "../observe/observer.js";
 import { resolveOptions } from "../config/options.js";
 import { describeSpoolFile, openSpool, type Spool, type SpooledBatch } from "../spool/spool.js";
 import { createTransport } from "../wire/transport.js";
+
+/** What an attempt's error says of the endpoint, without the exporter's own "kept and retried". */
+function whyRefused(error: WebhookExporterError | undefined): string {
+  if (error === undefined) return "the endpoint refused it";
+  if (error.status !== undefined) return `POST answered HTTP ${error.status}`;
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return `POST failed (${error.reason ?? "network"}${cause})`;
+}
 
 /** Where a command writes: results to `out`, progress and warnings to `err` (never a secret). */
 export interface CommandIo {
@@ -143,9 +152,8 @@ export async function resendSpool(
         const batch: Batch = { id: spooled.id, body, count: spooled.count, attempts: 0 };
         const verdict = await sender.attempt(batch as Batch & { body: Buffer });
         if (verdict.kind !== "delivered") {
-          const reason = sender.lastError?.message ?? `the endpoint refused batch ${spooled.id}`;
           throw new CommandFailure(
-            `stopped at batch ${spooled.id} (${sentBatches} of ${batches.length} sent): ${reason}`,
+            `stopped at batch ${spooled.id} (${sentBatches} of ${batches.length} sent): ${whyRefused(sender.lastError)}; it and the batches after it are left in the spool`,
           );
         }
         await spool.remove(spooled.file);

@@ -211,6 +211,11 @@ function resolveSecret(value: unknown): SecretKeys | undefined {
 }
 
 function resolveEndpoint(value: unknown): URL {
+  if (Array.isArray(value))
+    throw configError(
+      "endpointUrl",
+      "must be one URL: create one exporter per endpoint (webhookExporterOptionsFromRelayProxy reads a relay proxy's exporters: list)",
+    );
   if (typeof value !== "string" || value === "")
     throw configError("endpointUrl", "is required: the URL to POST events to");
   let url: URL;

@@ -134,6 +134,9 @@ describe("webhook-exporter spool", { timeout: 30_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("stopped at batch");
     expect(result.stderr).toContain("HTTP 503");
+    // The command does not retry: it says the batch stays in the spool, not that it "is kept and retried".
+    expect(result.stderr).not.toContain("retried");
+    expect(result.stderr).toContain("left in the spool");
     expect(receiver.requests).toHaveLength(2);
     expect(batchFiles()).toHaveLength(2);
   });
