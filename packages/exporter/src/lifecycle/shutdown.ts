@@ -42,6 +42,8 @@ export async function shutDown(parts: {
   await parts.cutter.idle();
   if (keeper !== undefined) {
     await parts.memory.spill();
+    // What is on disk is no longer in memory: stats().inMemory says so.
+    keeper.offload(0, true);
     keeper.release();
   }
   parts.loop.finalize();

@@ -27,8 +27,11 @@ export interface SpoolKeeper {
   readonly spool: Spool;
   /** `spool.dir`, for messages. */
   readonly dir: string;
-  /** Frees the memory of spooled batches (all but the next to send) until at most `limit` events stay in memory. */
-  offload(limit: number): void;
+  /**
+   * Frees the memory of spooled batches (all but the next to send) until at most `limit` events stay
+   * in memory; with `everything`, the next to send too (at close: nothing will be sent from memory).
+   */
+  offload(limit: number, everything?: boolean): void;
   /** Reads a disk-only batch's body back; false when its file was torn (the batch is then dropped and reported). */
   ensureBody(batch: Batch): Promise<boolean>;
   /** Deletes a delivered (or dropped) batch's file. */
@@ -167,9 +170,13 @@ export function createSpoolKeeper(
     },
     spool,
     dir: settings.dir,
-    offload(limit) {
+    offload(limit, everything = false) {
       const batches = buffer.batches();
-      for (let index = 1; index < batches.length && buffer.pendingCount - diskOnlyEvents > limit; index++) {
+      for (
+        let index = everything ? 0 : 1;
+        index < batches.length && buffer.pendingCount - diskOnlyEvents > limit;
+        index++
+      ) {
         const batch = batches[index];
         if (batch?.spoolFile !== undefined && batch.body !== undefined) markDiskOnly(batch);
       }

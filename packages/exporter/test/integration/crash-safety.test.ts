@@ -245,3 +245,31 @@ describe("a script that ends without close()", () => {
     expect(stats).toMatchObject({ added: 1, restored: 1, sent: 1, dropped: 0 });
   }, 30_000);
 });
+
+describe("stats() after close() spooled what it could not send", () => {
+  it("counts the spooled events as pending, none in memory", async () => {
+    await receiver.stop();
+    const { createWebhookExporter } = await import("../../src/index.js");
+    const exporter = createWebhookExporter({
+      endpointUrl: receiver.url,
+      secret: "s",
+      closeTimeout: 200,
+      spool: { dir: spoolDir },
+    });
+    for (let index = 0; index < 50; index++)
+      exporter.add({
+        kind: "feature",
+        contextKind: "user",
+        userKey: `u-${index}`,
+        creationDate: 1_767_225_600,
+        key: "f",
+        variation: "on",
+        value: true,
+        default: false,
+        version: "",
+        source: "SERVER",
+      });
+    await exporter.close();
+    expect(exporter.stats()).toMatchObject({ added: 50, pending: 50, inMemory: 0, dropped: 0 });
+  }, 30_000);
+});
