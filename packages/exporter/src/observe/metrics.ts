@@ -23,7 +23,10 @@ export interface InstrumentOptionsLike {
   /** Its unit, in UCUM (`s`, `By`, `{event}`). */
   unit?: string;
   /** What the SDK should aggregate with, unless a view says otherwise: a histogram's bucket boundaries. */
-  advice?: { explicitBucketBoundaries?: number[] };
+  advice?: {
+    /** A histogram's bucket boundaries, in the instrument's unit. */
+    explicitBucketBoundaries?: number[];
+  };
 }
 
 /**
