@@ -68,6 +68,32 @@ function assembleBody(metaJson: string, parts: readonly string[], bytes: number)
   return body;
 }
 
+/** Serialized JSON and its length in bytes. */
+export interface Serialized {
+  json: string;
+  bytes: number;
+}
+
+/** A slice of events as JSON joined by commas, or `undefined` when one of them JSON cannot hold (circular). */
+export function sliceJson(slice: readonly WebhookEvent[]): Serialized | undefined {
+  try {
+    const json = serializeEvents(slice);
+    return { json, bytes: Buffer.byteLength(json) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One event as JSON, or `undefined` when JSON cannot hold it (circular). */
+export function eventJson(event: WebhookEvent): Serialized | undefined {
+  try {
+    const json = serializeEvent(event);
+    return { json, bytes: Buffer.byteLength(json) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** What cutting produced: the batches, plus what could not go in one. */
 export interface CutResult {
   batches: Batch[];
@@ -142,27 +168,19 @@ export async function cutBatches(
       }
     }
     const slice = events.slice(start, start + EVENTS_PER_SLICE);
-    let json: string | undefined;
-    try {
-      json = serializeEvents(slice);
-    } catch {
-      json = undefined; // a circular event somewhere in the slice: go event by event below
-    }
-    const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json);
-    if (json !== undefined && builder.fits(slice.length, jsonBytes)) {
-      builder.append(json, jsonBytes, slice);
+    const whole = sliceJson(slice);
+    if (whole !== undefined && builder.fits(slice.length, whole.bytes)) {
+      builder.append(whole.json, whole.bytes, slice);
       continue;
     }
     // The slice straddles a limit (or holds a bad event): place its events one by one.
     for (const event of slice) {
-      let one: string;
-      try {
-        one = serializeEvent(event);
-      } catch {
+      const serialized = eventJson(event);
+      if (serialized === undefined) {
         builder.result.unserializable += 1;
         continue;
       }
-      const oneBytes = Buffer.byteLength(one);
+      const { json: one, bytes: oneBytes } = serialized;
       if (!builder.isEmpty() && !builder.fits(1, oneBytes)) builder.seal();
       builder.append(one, oneBytes, [event]);
     }

@@ -1,12 +1,11 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { bodyFromChunks, envelopeBytes, type Batch } from "../batches/batch.js";
+import { bodyFromChunks, envelopeBytes, eventJson, sliceJson, type Batch } from "../batches/batch.js";
 import type { BatchCutter } from "../batches/batch-cutter.js";
 import { spoolError } from "../errors.js";
 import type { EventBuffer } from "../batches/event-buffer.js";
 import type { Ledger } from "../batches/ledger.js";
 import type { Observer } from "../observe/observer.js";
-import { serializeEvent, serializeEvents } from "../wire/serializer.js";
 import type { SpoolKeeper } from "./spool-keeper.js";
 
 /**
@@ -174,27 +173,20 @@ export function createSpoolJournal(parts: {
     for (let start = 0; start < events.length; start += EVENTS_PER_SLICE) {
       if (start > 0 && start % EVENTS_PER_YIELD === 0) await yieldToLoop();
       const slice = events.slice(start, start + EVENTS_PER_SLICE);
-      let json: string | undefined;
-      try {
-        json = serializeEvents(slice);
-      } catch {
-        json = undefined; // a circular event somewhere in the slice: event by event below
-      }
-      const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json);
-      if (json !== undefined && fits((open ??= fresh()), slice.length, jsonBytes)) {
-        sealIfFull(append(json, jsonBytes, slice.length));
+      const whole = sliceJson(slice);
+      if (whole !== undefined && fits((open ??= fresh()), slice.length, whole.bytes)) {
+        sealIfFull(append(whole.json, whole.bytes, slice.length));
         continue;
       }
+      // The slice straddles a limit (or holds a bad event): its events one by one.
       for (const event of slice) {
-        let one: string;
-        try {
-          one = serializeEvent(event);
-        } catch {
+        const serialized = eventJson(event);
+        if (serialized === undefined) {
           taking -= 1;
           ledger.drop(1, "unserializable");
           continue;
         }
-        const oneBytes = Buffer.byteLength(one);
+        const { json: one, bytes: oneBytes } = serialized;
         if (!fits((open ??= fresh()), 1, oneBytes)) {
           full.push(open);
           sealing += open.count;

@@ -17,7 +17,7 @@ const childScript = new URL("../fixtures/crash-child.mjs", import.meta.url).path
  * past 500 ms while parallel builds saturate this machine's disk and both cores. Events added this
  * long before the last syncInterval before a kill must survive it.
  */
-const WRITE_MARGIN_MS = 1_500;
+const WRITE_MARGIN_MS = 1_000;
 
 interface Progress {
   added?: number;
@@ -135,8 +135,8 @@ describe("with a spool, a SIGKILL loses at most the last syncInterval", () => {
     });
     const child = startChild([receiver.url, spoolDir, "flood", "flood"]);
     await receiver.waitForRequests(2, 10_000);
-    // A second of flood after the retry began to hang.
-    await child.message((message) => (message.added ?? 0) >= 10_000);
+    // Three seconds of flood after the retry began to hang.
+    await child.message((message) => (message.added ?? 0) >= 30_000);
     // Well past one syncInterval after the last add that must survive.
     const killAt = Date.now();
     const safeBefore = killAt - DEFAULTS.spoolSyncInterval - WRITE_MARGIN_MS;
@@ -180,8 +180,11 @@ describe("a chaos run: 100 SIGKILLs at random moments", () => {
           const prefix = `l${lane}k${kill}`;
           const child = startChild([receiver.url, dir, "flood", prefix]);
           await child.message();
-          // A random moment: during a flood, an attempt, a retry of a spooled batch, or between commits.
-          await new Promise((resolve) => setTimeout(resolve, random() * 800));
+          // A random moment past the margin, so that events are at stake: during a flood, an attempt, a
+          // retry of a spooled batch, or between commits.
+          await new Promise((resolve) =>
+            setTimeout(resolve, WRITE_MARGIN_MS + DEFAULTS.spoolSyncInterval + random() * 800),
+          );
           const safeBefore = Date.now() - DEFAULTS.spoolSyncInterval - WRITE_MARGIN_MS;
           await child.kill();
           const added = child.messages.map((entry) => ({ at: entry.at, added: entry.message.added ?? 0 }));
