@@ -131,16 +131,16 @@ export function createDeliveryLoop(parts: {
     // The batches of this flush not yet attempted: those waiting when it began, and those its own cuts make.
     const eligible = new Set<Batch>(buffer.batches());
     const started = new Set<Batch>();
+    /** Every batch now in the queue that this flush has not attempted joins it. */
+    const admitQueued = () => {
+      for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
+    };
     const cutNext = async () => {
       const count = Math.min(toCut, parts.maxEventInMemory);
       toCut -= count;
       // Hold the unfilled tail back for the next chunk, except at the end: it must go in this flush.
       toCut += await cutter.cut(count, toCut > 0, parts.closing);
-      for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
-      // Batches a cut is still writing to disk join this flush as they land.
-      void cutter.landing()?.then(() => {
-        for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
-      });
+      admitQueued();
     };
     await cutNext();
     const attempts = new Map<Batch, Promise<{ batch: Sendable; verdict: Verdict }>>();
@@ -185,8 +185,9 @@ export function createDeliveryLoop(parts: {
         cutting = undefined;
         continue;
       }
+      // Batches a cut was still writing to disk join this flush as they land.
       if (next === "landed") {
-        for (const batch of buffer.batches()) if (!started.has(batch)) eligible.add(batch);
+        admitQueued();
         continue;
       }
       attempts.delete(next.batch);
