@@ -93,7 +93,8 @@ describe("an event the receiver refuses", () => {
         .sort(),
     );
     expect(drops[0]).toMatchObject({ count: 1, reason: "rejected" });
-    expect(readdirSync(spoolDir).filter((file) => file.endsWith(".batch"))).toEqual([]);
+    // A settled batch's file is deleted just after it is counted.
+    await waitUntil(() => readdirSync(spoolDir).filter((file) => file.endsWith(".batch")).length === 0);
   });
 
   it.each([401, 403])("holds everything on %i: fixing the secret loses nothing", async (status) => {
