@@ -126,6 +126,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     isInFlight: (batch) => loop.isInFlight(batch),
     failing: () => loop.failing,
   });
+  const restored = keeper?.restore();
   const loop = createDeliveryLoop({
     buffer,
     queue,
@@ -142,7 +143,7 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     random: Math.random,
     maxEventInMemory: options.maxEventInMemory,
     backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs },
-    restored: keeper?.restore(),
+    restored,
   });
   let closed = false;
   let closePromise: Promise<FlushResult> | undefined;
@@ -236,7 +237,11 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
       release: () => keeper?.release(),
     }),
   );
-  // Spooled batches from an earlier run go first, as soon as possible; then every flushInterval.
-  driver.scheduler.arm(keeper === undefined ? options.flushIntervalMs : 0);
+  driver.scheduler.arm(options.flushIntervalMs);
+  // Batches an earlier run spooled go as soon as they are read; an empty spool waits for the interval
+  // like the rest, so the first events are not sent in a batch of their own.
+  void restored?.then(() => {
+    if (buffer.batchCount > 0 && !closed) driver.scheduler.arm(0);
+  });
   return exporter;
 }

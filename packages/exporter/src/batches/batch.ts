@@ -25,18 +25,6 @@ export interface Batch {
   isolation?: { readonly deliveriesBefore: number };
 }
 
-/** A batch's body from events already encoded (`chunks`, each one or more events joined by commas), `bytes` long in all. */
-export function bodyFromChunks(metaJson: string, chunks: readonly Buffer[], bytes: number): Buffer {
-  const body = Buffer.allocUnsafe(bytes);
-  let offset = body.write(envelopePrefix(metaJson), 0, "utf8");
-  chunks.forEach((chunk, index) => {
-    if (index > 0) offset += body.write(",", offset, "latin1");
-    offset += chunk.copy(body, offset);
-  });
-  body.write(SUFFIX, offset, "latin1");
-  return body;
-}
-
 /** Events serialized with one JSON.stringify call; the cut falls between slices unless a limit needs it exact. */
 const EVENTS_PER_SLICE = 256;
 /** Yield to the event loop this often (about 3 ms of work), so 100,000 events never stall it. */
@@ -53,19 +41,38 @@ export function envelopeBytes(metaJson: string): number {
 }
 
 /**
- * A batch's body from its serialized events (`parts`, each one event or several joined by commas),
- * whose body is `bytes` long in all. Written straight into one buffer of that size, which skips
- * joining an 18 MB string first.
+ * A batch's body from its events' JSON (`parts`: strings, or bytes already encoded, each one event or
+ * several joined by commas), `bytes` long in all. Written straight into one buffer of that size, which
+ * skips joining an 18 MB string first. `tail` views the events of `parts[tailFrom]` onwards in it, as
+ * they are joined there (what a spool frame holds), without a copy.
  */
-function assembleBody(metaJson: string, parts: readonly string[], bytes: number): Buffer {
+export function assembleBody(
+  metaJson: string,
+  parts: readonly (string | Buffer)[],
+  bytes: number,
+  tailFrom = 0,
+): { body: Buffer; tail: Buffer } {
   const body = Buffer.allocUnsafe(bytes);
   let offset = body.write(envelopePrefix(metaJson), 0, "utf8");
+  let tailStart = offset;
   parts.forEach((part, index) => {
     if (index > 0) offset += body.write(",", offset, "latin1");
-    offset += body.write(part, offset, "utf8");
+    if (index === tailFrom) tailStart = offset;
+    offset += typeof part === "string" ? body.write(part, offset, "utf8") : part.copy(body, offset);
   });
   body.write(SUFFIX, offset, "latin1");
-  return body;
+  return { body, tail: body.subarray(tailFrom >= parts.length ? offset : tailStart, offset) };
+}
+
+/** Serialized events (`parts`, `bytes` in all, without the commas between them) joined by commas, encoded once. */
+export function joinEncoded(parts: readonly string[], bytes: number): Buffer {
+  const joined = Buffer.allocUnsafe(bytes + parts.length - 1);
+  let offset = 0;
+  parts.forEach((part, index) => {
+    if (index > 0) offset += joined.write(",", offset, "latin1");
+    offset += joined.write(part, offset, "utf8");
+  });
+  return joined;
 }
 
 /** Serialized JSON and its length in bytes. */
@@ -117,7 +124,7 @@ function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBy
 
   const seal = () => {
     if (count === 0) return;
-    const body = assembleBody(metaJson, parts, bytes);
+    const { body } = assembleBody(metaJson, parts, bytes);
     const batch: Batch = { id: newId(), body, count, attempts: 0 };
     if (body.length > limits.maxBytes) result.oversized.push(batch.id);
     result.batches.push(batch);

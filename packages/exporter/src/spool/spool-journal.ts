@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { bodyFromChunks, envelopeBytes, eventJson, sliceJson, type Batch } from "../batches/batch.js";
+import { assembleBody, envelopeBytes, eventJson, joinEncoded, sliceJson, type Batch } from "../batches/batch.js";
 import type { BatchCutter } from "../batches/batch-cutter.js";
 import { spoolError } from "../errors.js";
 import type { EventBuffer } from "../batches/event-buffer.js";
@@ -34,6 +34,8 @@ interface OpenBatch {
   /** JSON of the events added since the last commit, not yet encoded. */
   pending: string[];
   pendingCount: number;
+  /** Bytes of `pending`, without the commas between. */
+  pendingBytes: number;
   readonly chunks: Buffer[];
   /** Events in each chunk. */
   readonly chunkCounts: number[];
@@ -55,17 +57,16 @@ function joined(chunks: readonly Buffer[]): Buffer {
 /** Encodes what the batch holds that is not encoded yet into one chunk. */
 function encodePending(batch: OpenBatch): void {
   if (batch.pending.length === 0) return;
-  batch.chunks.push(Buffer.from(batch.pending.join(","), "utf8"));
+  batch.chunks.push(joinEncoded(batch.pending, batch.pendingBytes));
   batch.chunkCounts.push(batch.pendingCount);
   batch.pending = [];
   batch.pendingCount = 0;
+  batch.pendingBytes = 0;
 }
 
-/** The chunks the open file does not hold yet, and their events. */
-function notDurable(batch: OpenBatch): { events: Buffer; count: number } {
-  const chunks = batch.chunks.slice(batch.durableChunks);
-  const count = batch.chunkCounts.slice(batch.durableChunks).reduce((sum, value) => sum + value, 0);
-  return { events: count === 0 ? Buffer.alloc(0) : joined(chunks), count };
+/** Events of the batch that its open file does not hold. */
+function notDurableCount(batch: OpenBatch): number {
+  return batch.count - batch.chunkCounts.slice(0, batch.durableChunks).reduce((sum, value) => sum + value, 0);
 }
 
 export function createSpoolJournal(parts: {
@@ -93,6 +94,7 @@ export function createSpoolJournal(parts: {
     id: settings.newId(),
     pending: [],
     pendingCount: 0,
+    pendingBytes: 0,
     chunks: [],
     chunkCounts: [],
     count: 0,
@@ -105,24 +107,31 @@ export function createSpoolJournal(parts: {
     (batch.count + events <= settings.maxEvents &&
       batch.bytes + (batch.count === 0 ? 0 : 1) + bytes <= settings.maxBytes);
   const isFull = (batch: OpenBatch) => batch.count >= settings.maxEvents || batch.bytes >= settings.maxBytes;
+  /** Whether the chunks counted durable are still in the open file (an append that failed may have lost it). */
+  const checkDurable = (batch: OpenBatch) => {
+    if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
+  };
 
   /**
    * Puts a batch on disk under its id (its open file, given one last frame, becomes its batch file;
-   * a batch filled within one commit gets an open file of one frame first), then queues it.
+   * a batch filled within one commit gets an open file of one frame first), then queues it. The body is
+   * assembled once, and the frames written are views of it.
    */
   async function seal(batch: OpenBatch): Promise<void> {
     if (batch.bytes > settings.maxBytes)
       observer.note("warn", "one event is larger than maxBatchBytes: it is sent alone", { id: batch.id });
-    encodePending(batch);
-    const sealed: Batch & { body: Buffer } = {
-      id: batch.id,
-      body: bodyFromChunks(settings.metaJson, batch.chunks, batch.bytes),
-      count: batch.count,
-      attempts: 0,
-    };
-    if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
-    if (batch.durableChunks === 0) await appendOpen(batch);
-    const written = await keeper.seal(sealed, notDurable(batch));
+    checkDurable(batch);
+    const { body, tail } = assembleBody(
+      settings.metaJson,
+      [...batch.chunks, ...batch.pending],
+      batch.bytes,
+      batch.durableChunks,
+    );
+    const sealed: Batch & { body: Buffer } = { id: batch.id, body, count: batch.count, attempts: 0 };
+    let last = { events: tail, count: notDurableCount(batch) };
+    if (batch.durableChunks === 0 && (await appendFrame(batch, last.events, last.count)))
+      last = { events: Buffer.alloc(0), count: 0 };
+    const written = await keeper.seal(sealed, last);
     sealing -= sealed.count;
     buffer.addBatches([sealed]);
     // Written whole instead of sealed in place (the open file failed): the open file goes. When nothing
@@ -133,10 +142,16 @@ export function createSpoolJournal(parts: {
   /** Appends what the open batch holds that its file does not, as one frame, and fsyncs. */
   async function appendOpen(batch: OpenBatch): Promise<void> {
     encodePending(batch);
-    if (batch.durableChunks > 0 && !spool.hasOpen(batch.id)) batch.durableChunks = 0;
-    const { events, count } = notDurable(batch);
+    checkDurable(batch);
+    const count = notDurableCount(batch);
     if (count === 0) return;
     const appended = batch.chunks.length;
+    if (await appendFrame(batch, joined(batch.chunks.slice(batch.durableChunks)), count))
+      batch.durableChunks = appended;
+  }
+
+  /** One frame appended to the batch's open file, and fsynced; false when the disk refused (reported once per run). */
+  async function appendFrame(batch: OpenBatch, events: Buffer, count: number): Promise<boolean> {
     try {
       await spool.appendOpen(batch.id, settings.metaJson, events, count);
     } catch (error) {
@@ -145,10 +160,10 @@ export function createSpoolJournal(parts: {
           spoolError(`cannot append to spool.dir ${keeper.dir}: the newest events stay in memory until it can`, error),
         );
       appendsFailing = true;
-      return;
+      return false;
     }
     appendsFailing = false;
-    batch.durableChunks = appended;
+    return true;
   }
 
   function append(json: string, jsonBytes: number, count: number): OpenBatch {
@@ -157,6 +172,7 @@ export function createSpoolJournal(parts: {
     batch.count += count;
     batch.pending.push(json);
     batch.pendingCount += count;
+    batch.pendingBytes += jsonBytes;
     taking -= count;
     return batch;
   }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, truncate, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { spoolError, type WebhookExporterError } from "../errors.js";
 import { acquireSpoolLock } from "./spool-lock.js";
@@ -420,14 +420,12 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
         known === undefined
           ? [Buffer.from(`${JSON.stringify({ v: 2, id, meta: metaJson } satisfies OpenHeader)}\n`)]
           : [];
-      // One buffer, written by writeFile: unlike writev, it goes on after a short write (a nearly full
-      // disk), so the frame is whole or the call fails.
-      const content = Buffer.concat([...header, ...frame(events, count)]);
-      const length = content.length;
+      const content = [...header, ...frame(events, count)];
+      const length = content.reduce((sum, part) => sum + part.length, 0);
       try {
         const handle = await open(path, "a");
         try {
-          await handle.writeFile(content);
+          await writeAll(handle, content);
           // A new file's name must outlive a power cut too (once: later appends are covered by
           // datasync); the directory is synced alongside, not after, to wait for one fsync, not two.
           await Promise.all([handle.datasync(), known === undefined ? syncDirectoryAsync(dir) : undefined]);
@@ -481,6 +479,24 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
       lock.release();
     },
   };
+}
+
+/**
+ * Writes `parts` in order with as few calls as the kernel allows, without joining them into one buffer
+ * first (a frame's events are a view of the batch's body); goes on after a short write (a nearly full
+ * disk), so that everything is written or the call fails.
+ */
+async function writeAll(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let rest = parts.filter((part) => part.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) throw new Error("the file system wrote nothing");
+    while (rest.length > 0 && bytesWritten >= (rest[0]?.length ?? 0)) {
+      bytesWritten -= rest[0]?.length ?? 0;
+      rest = rest.slice(1);
+    }
+    if (bytesWritten > 0 && rest[0] !== undefined) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
+  }
 }
 
 /** As `syncDirectory`, off the event loop: for the group commits, on the hot path. */

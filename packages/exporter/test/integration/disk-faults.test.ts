@@ -143,11 +143,11 @@ describe.skipIf(!mountable)("the exporter on a faulty disk (a real tmpfs)", () =
     const errors: WebhookExporterError[] = [];
     const exporter = exporterFor({
       onError: (error) => errors.push(error),
-      maxEventInMemory: 10_000,
+      maxEventInMemory: 2_000,
       maxBufferedEvents: 10_000,
     });
     await receiver.stop();
-    // About 1.6 MB of events: they cannot fit in 1 MiB, so a write fails part way.
+    // About 1.6 MB of events in batches of 2,000: three fit in 1 MiB, and a later write fails part way.
     await addInTicks(exporter, 0, 10_000);
     await exporter.flush();
     expect(errors.some((error) => error.code === "ERR_WEBHOOK_SPOOL")).toBe(true);
