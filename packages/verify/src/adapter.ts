@@ -1,5 +1,6 @@
 import { configError, WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
+import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 /** Options of every framework adapter: the verifier's, plus the adapter's own. */
 export interface WebhookAdapterOptions extends WebhookVerifierOptions {
@@ -62,4 +63,13 @@ export function asVerificationError(error: unknown): WebhookVerificationError {
 /** The handler's failure, for `onError`. */
 export function handlerFailure(error: unknown): WebhookVerificationError {
   return new WebhookVerificationError("ERR_HANDLER_FAILED", "the webhook handler threw or rejected", { cause: error });
+}
+
+/**
+ * The one rule every adapter settles a request by: an answer below 500 commits it (a re-delivery is
+ * then a duplicate); a 5xx, or no answer at all (`undefined`: the handler failed, the client left),
+ * releases it, so that the sender's retry is processed.
+ */
+export function settleByStatus(webhook: VerifiedWebhook, status: number | undefined): Promise<void> {
+  return status !== undefined && status < 500 ? webhook.commit() : webhook.release();
 }

@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import type { FastifyPluginCallback, FastifyReply } from "fastify";
 import fastifyPlugin from "fastify-plugin";
-import { asVerificationError, handlerFailure, splitAdapterOptions, type WebhookAdapterOptions } from "./adapter.js";
+import {
+  asVerificationError,
+  handlerFailure,
+  settleByStatus,
+  splitAdapterOptions,
+  type WebhookAdapterOptions,
+} from "./adapter.js";
 import { createWebhookVerifier } from "./public-functions.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor, isMisuse } from "./problem.js";
@@ -66,12 +72,11 @@ const plugin: FastifyPluginCallback<WebhookAdapterOptions> = (fastify, options, 
   });
   // Settled as the answer goes out, so that the sender's next request already finds the commit.
   fastify.addHook("onSend", async (request, reply, payload) => {
-    if (request.webhook !== undefined)
-      await (reply.statusCode < 500 ? request.webhook.commit() : request.webhook.release());
+    if (request.webhook !== undefined) await settleByStatus(request.webhook, reply.statusCode);
     return payload;
   });
   fastify.addHook("onRequestAbort", async (request) => {
-    await request.webhook?.release();
+    if (request.webhook !== undefined) await settleByStatus(request.webhook, undefined);
   });
   done();
 };

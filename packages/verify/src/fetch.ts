@@ -1,10 +1,11 @@
-import { asVerificationError, handlerFailure, splitAdapterOptions } from "./adapter.js";
-import type { AdapterSettings, WebhookAdapterOptions } from "./adapter.js";
+import { asVerificationError, handlerFailure, settleByStatus } from "./adapter.js";
+import type { WebhookAdapterOptions } from "./adapter.js";
+import { createAdapterSetup, type PreparedAdapter } from "./adapter-setup.js";
 import { createWebhookVerifier } from "./public-functions.js";
 import type { WebhookVerificationError } from "./errors.js";
 import { answerFor } from "./problem.js";
 import { readRequestBody } from "./raw-body.js";
-import type { VerifiedWebhook, WebhookVerifier } from "./webhook-verifier.js";
+import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 /** What runs once a request is verified: it gets the webhook, the request and the framework's context. */
 export type FetchWebhookHandler<Context> = (
@@ -20,39 +21,28 @@ function answerResponse(error: WebhookVerificationError): Response {
 
 /**
  * Wraps a `Request -> Response` handler (Hono, Bun, Deno, Cloudflare Workers, Next.js App Router):
- * reads the raw body with a cap, verifies it with Web Crypto, answers refusals with a JSON problem (a
+ * reads the raw body with a cap, verifies it (with `node:crypto` where the runtime has it, as on Node,
+ * Bun, Deno and Workers with `nodejs_compat`; Web Crypto elsewhere), answers refusals with a JSON problem (a
  * duplicate with `200 {"duplicate":true}`), and calls `handler` with the verified webhook. The returned
  * function never rejects: a handler that throws is answered 500 and reported to `onError`. The request
  * is committed when the handler answers below 500, released otherwise. `context` is optional.
  *
- * Options are checked on the first request (`options` may be a function of the context, for runtimes
- * such as Cloudflare Workers that hand the secret over per request as `env`); a bad option answers 500
- * and reaches `onError`.
+ * Options are checked on the first request. `options` may be a function of the context, for runtimes
+ * such as Cloudflare Workers that hand the secret over as `env`: it is called once per context object,
+ * so create a replay store outside it (a different store for another context is warned about). A bad
+ * option answers 500 and reaches the `onError` the options name.
  */
 export function createFetchHandler<Context = undefined>(
   options: WebhookAdapterOptions | ((context: Context) => WebhookAdapterOptions),
   handler: FetchWebhookHandler<Context>,
 ): (request: Request, context?: Context) => Promise<Response> {
-  const prepared = new WeakMap<object, { verifier: WebhookVerifier; settings: AdapterSettings }>();
-  let fixed: { verifier: WebhookVerifier; settings: AdapterSettings } | undefined;
-  const prepare = (context: Context) => {
-    const resolved = typeof options === "function" ? options(context) : options;
-    const cached = typeof options === "function" ? prepared.get(resolved) : fixed;
-    if (cached !== undefined) return cached;
-    const settings = splitAdapterOptions(resolved);
-    const made = { verifier: createWebhookVerifier(settings.verifierOptions), settings };
-    if (typeof options === "function") prepared.set(resolved, made);
-    else fixed = made;
-    return made;
-  };
+  const setup = createAdapterSetup(createWebhookVerifier, options);
   return async (request, context) => {
-    let made: { verifier: WebhookVerifier; settings: AdapterSettings };
+    let made: PreparedAdapter;
     try {
-      made = prepare(context as Context);
+      made = setup.prepare(context as Context);
     } catch (error) {
-      const failure = asVerificationError(error);
-      (typeof options === "function" ? undefined : options.onError)?.(failure);
-      return answerResponse(failure);
+      return answerResponse(asVerificationError(error));
     }
     const { verifier, settings } = made;
     let webhook: VerifiedWebhook;
@@ -66,10 +56,10 @@ export function createFetchHandler<Context = undefined>(
     }
     try {
       const response = await handler(webhook, request, context as Context);
-      await (response.status < 500 ? webhook.commit() : webhook.release());
+      await settleByStatus(webhook, response.status);
       return response;
     } catch (error) {
-      await webhook.release();
+      await settleByStatus(webhook, undefined);
       const failure = handlerFailure(error);
       settings.onError(failure);
       return answerResponse(failure);

@@ -4,8 +4,9 @@ import { createWebhookVerifier } from "./public-functions.js";
 import { createFetchHandler, type FetchWebhookHandler } from "./fetch.js";
 import { createNodeAdapter, type NodeWebhookHandler } from "./node-adapter.js";
 
-// Everything here uses Web Crypto and no Node module at run time, so one import serves App Router
-// routes in the Node.js runtime and in the Edge runtime, and Pages Router API routes.
+// Nothing here imports a Node module at run time (the HMAC is node:crypto where the runtime has it,
+// Web Crypto in the Edge runtime), so one import serves App Router routes in the Node.js and Edge
+// runtimes, and Pages Router API routes.
 
 /**
  * Wraps an App Router route handler (`app/api/webhook/route.ts`): `export const POST = withWebhook(

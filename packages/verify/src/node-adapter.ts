@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
-import { asVerificationError, handlerFailure, splitAdapterOptions } from "./adapter.js";
+import { asVerificationError, handlerFailure, settleByStatus } from "./adapter.js";
 import type { AdapterSettings, WebhookAdapterOptions } from "./adapter.js";
+import { createAdapterSetup, type PreparedAdapter } from "./adapter-setup.js";
 import type { WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
 import { answerFor, isMisuse } from "./problem.js";
@@ -51,7 +52,7 @@ export function settleWithResponse(webhook: VerifiedWebhook, res: ServerResponse
   const settle = () => {
     res.off("finish", settle);
     res.off("close", settle);
-    void (res.writableFinished && res.statusCode < 500 ? webhook.commit() : webhook.release());
+    void settleByStatus(webhook, res.writableFinished ? res.statusCode : undefined);
   };
   res.once("finish", settle);
   res.once("close", settle);
@@ -77,19 +78,13 @@ export function createNodeAdapter<Req extends NodeRequest>(
   handler: NodeWebhookHandler<Req>,
   lazy = false,
 ): (req: Req, res: ServerResponse) => Promise<void> {
-  let ready: { verifier: WebhookVerifier; settings: AdapterSettings } | undefined;
-  const prepare = () => {
-    const settings = splitAdapterOptions(options);
-    ready = { verifier: createVerifier(settings.verifierOptions), settings };
-    return ready;
-  };
-  if (!lazy) prepare();
+  const setup = createAdapterSetup<undefined>(createVerifier, options);
+  if (!lazy) setup.prepare(undefined, { report: false });
   return async (req, res) => {
-    let prepared: { verifier: WebhookVerifier; settings: AdapterSettings };
+    let prepared: PreparedAdapter;
     try {
-      prepared = ready ?? prepare();
+      prepared = setup.prepare(undefined);
     } catch (error) {
-      options.onError?.(asVerificationError(error));
       sendAnswer(res, asVerificationError(error));
       return;
     }
