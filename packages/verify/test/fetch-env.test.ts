@@ -111,7 +111,7 @@ describe("a lazy Node adapter whose options fail", () => {
       },
       () => undefined,
     );
-    const server = await listen(listener);
+    const server = await listen((req, res) => void listener(req, res));
     try {
       expect((await post(server.url, hubHeaders)).status).toBe(500);
       expect(codes).toEqual(["ERR_WEBHOOK_CONFIG"]);
