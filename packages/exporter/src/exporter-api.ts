@@ -46,8 +46,9 @@ export interface WebhookExporter extends AsyncDisposable {
   /**
    * Queues one event: synchronous, O(1), no I/O. Never throws because of delivery.
    * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` for an event of the other kind, a required field
-   * missing or of the wrong type, or `creationDate` in milliseconds (with `validateEvents`, a nested
-   * value JSON cannot hold too); `ERR_WEBHOOK_CLOSED` after `close()`.
+   * missing or of the wrong type, `creationDate` in milliseconds, or a value nested deeper than Go's
+   * `encoding/json` reads (with `validateEvents`, a nested value JSON cannot hold too);
+   * `ERR_WEBHOOK_CLOSED` after `close()`.
    */
   add(event: WebhookEvent): void;
   /**

@@ -1,4 +1,10 @@
-import { isJsonRepresentable, isPlainObject, isUnixSeconds } from "./json-checks.js";
+import {
+  isJsonRepresentable,
+  isPlainObject,
+  isUnixSeconds,
+  MAX_EVENT_FIELD_DEPTH,
+  nestsDeeperThan,
+} from "./json-checks.js";
 import type { WebhookEvent } from "./payload.js";
 
 // Written out field by field, not driven by the shape tables as `safeParseEvent` is: with plain
@@ -6,6 +12,8 @@ import type { WebhookEvent } from "./payload.js";
 // A property test holds it to `safeParseEvent`.
 
 const optionalString = (value: unknown) => value === undefined || typeof value === "string";
+/** Within the nesting Go's encoding/json reads, once inside a payload; a primitive costs one typeof. */
+const shallowEnough = (value: unknown) => !nestsDeeperThan(value, MAX_EVENT_FIELD_DEPTH);
 
 /** The fields both kinds share: who, when, and which flag or tracking event. */
 function hasSubject(event: Record<string, unknown>): boolean {
@@ -22,18 +30,21 @@ function isFeature(event: Record<string, unknown>): boolean {
     hasSubject(event) &&
     typeof event.variation === "string" &&
     isJsonRepresentable(event.value) &&
+    shallowEnough(event.value) &&
     typeof event.default === "boolean" &&
     typeof event.version === "string" &&
     typeof event.source === "string" &&
-    (event.metadata === undefined || isPlainObject(event.metadata))
+    (event.metadata === undefined || (isPlainObject(event.metadata) && shallowEnough(event.metadata)))
   );
 }
 
 function isTracking(event: Record<string, unknown>): boolean {
   return (
     hasSubject(event) &&
-    (event.evaluationContext === null || isPlainObject(event.evaluationContext)) &&
-    (event.trackingEventDetails === null || isPlainObject(event.trackingEventDetails))
+    (event.evaluationContext === null ||
+      (isPlainObject(event.evaluationContext) && shallowEnough(event.evaluationContext))) &&
+    (event.trackingEventDetails === null ||
+      (isPlainObject(event.trackingEventDetails) && shallowEnough(event.trackingEventDetails)))
   );
 }
 

@@ -4,7 +4,14 @@ import type { FieldSpec, ShapeSpec } from "./field.js";
 import { describeValue, pointerSegment } from "./describe-value.js";
 import type { WebhookEvent, WebhookPayload } from "./payload.js";
 import { isValidEvent } from "./is-valid-event.js";
-import { isJsonRepresentable, isPlainObject, MAX_UNIX_SECONDS } from "./json-checks.js";
+import {
+  isJsonRepresentable,
+  isPlainObject,
+  MAX_EVENT_FIELD_DEPTH,
+  MAX_JSON_DEPTH,
+  MAX_UNIX_SECONDS,
+  nestsDeeperThan,
+} from "./json-checks.js";
 import { trackingEventShape, type TrackingEvent } from "./tracking-event.js";
 
 /** The result of a `safeParse*` call: the typed value, or the error `parse*` would have thrown. */
@@ -64,13 +71,24 @@ function fieldCheck(spec: FieldSpec): FieldCheck {
         return undefined;
       };
     case "object":
-      return (value) => (isPlainObject(value) ? undefined : { expected: "an object" });
+      return (value) => (isPlainObject(value) ? shallowEnough(value) : { expected: "an object" });
     case "objectOrNull":
-      return (value) => (value === null || isPlainObject(value) ? undefined : { expected: "an object or null" });
+      return (value) =>
+        value === null || isPlainObject(value) ? shallowEnough(value) : { expected: "an object or null" };
     case "any":
       // JSON.stringify silently leaves out a function, a symbol or undefined, and throws on a BigInt.
-      return (value) => (isJsonRepresentable(value) ? undefined : { expected: "a JSON value" });
+      return (value) => (isJsonRepresentable(value) ? shallowEnough(value) : { expected: "a JSON value" });
   }
+}
+
+const TOO_DEEP = {
+  expected: `JSON nested at most ${MAX_JSON_DEPTH} levels deep in its payload (the most Go's encoding/json reads)`,
+  hint: " nested deeper",
+};
+
+/** A receiver in Go could never decode a payload holding this value: refused, not retried forever. */
+function shallowEnough(value: unknown): { expected: string; hint?: string } | undefined {
+  return nestsDeeperThan(value, MAX_EVENT_FIELD_DEPTH) ? TOO_DEEP : undefined;
 }
 
 interface CompiledField {

@@ -1,7 +1,12 @@
 // Options as a function of the context (Cloudflare Workers' `env`): resolved once per env object, a
 // replay store made inside the function is noticed, and a failing setup reaches onError safely.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMemoryReplayStore, type WebhookAdapterOptions, type WebhookVerificationError } from "../src/index.js";
+import {
+  createMemoryReplayStore,
+  signPayload,
+  type WebhookAdapterOptions,
+  type WebhookVerificationError,
+} from "../src/index.js";
 import { createFetchHandler } from "../src/fetch.js";
 import { withPagesWebhook } from "../src/next.js";
 import { listen } from "@org/test-fixtures/receiver";
@@ -118,5 +123,32 @@ describe("a lazy Node adapter whose options fail", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("a signed payload nested deeper than Go's encoding/json reads", () => {
+  it("is refused with a 400 (not retried) without calling the handler, and the sender's isolation can act on it", async () => {
+    let deep = "[]";
+    for (let level = 0; level < 100_000; level++) deep = `[${deep}]`;
+    const payload = `{"meta":{"hostname":"h"},"events":[{"kind":"feature","contextKind":"user","userKey":"u","creationDate":1,"key":"f","variation":"on","value":${deep},"default":false,"version":"","source":"SERVER"}]}`;
+    let called = 0;
+    const handler = createFetchHandler({ secret }, () => {
+      called += 1;
+      return new Response(null, { status: 204 });
+    });
+    const bytes = new TextEncoder().encode(payload);
+    const response = await handler(
+      new Request("http://127.0.0.1/webhook", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": await signPayload({ body: bytes, secret }),
+        },
+        body: bytes,
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe("ERR_INVALID_PAYLOAD");
+    expect(called).toBe(0);
   });
 });

@@ -390,6 +390,19 @@ describe("createWebhookExporter against a real endpoint", () => {
     },
   );
 
+  it.each([true, false])(
+    "refuses a value nested deeper than Go's encoding/json reads (100,000 levels), validateEvents %s",
+    (validateEvents) => {
+      const exporter = exporterFor({ validateEvents });
+      let value: unknown = [];
+      for (let level = 0; level < 100_000; level++) value = [value];
+      expect(() => {
+        exporter.add({ ...featureEvent(1), value });
+      }).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_EVENT" }) as Error);
+      expect(exporter.stats().added).toBe(0);
+    },
+  );
+
   it("with validateEvents, refuses a value JSON cannot hold deep inside an event", () => {
     const exporter = exporterFor({ validateEvents: true });
     expect(() => {
