@@ -45,15 +45,16 @@ function deeper(value: unknown, depth: number, limit: number): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (depth > limit) return true;
   if (depth >= RECURSION_LEVELS) return deeperWithStack(value, depth, limit);
+  // Only containers are worth a call: a primitive member costs one typeof.
   if (Array.isArray(value)) {
-    for (const item of value) if (deeper(item, depth + 1, limit)) return true;
+    for (const item of value as unknown[])
+      if (typeof item === "object" && item !== null && deeper(item, depth + 1, limit)) return true;
     return false;
   }
-  for (const key in value) {
-    if (
-      Object.prototype.hasOwnProperty.call(value, key) &&
-      deeper((value as Record<string, unknown>)[key], depth + 1, limit)
-    )
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const item = record[key];
+    if (typeof item === "object" && item !== null && Object.hasOwn(record, key) && deeper(item, depth + 1, limit))
       return true;
   }
   return false;
