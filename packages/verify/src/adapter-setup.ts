@@ -87,7 +87,8 @@ export function createAdapterSetup<Context>(
       try {
         if (typeof source === "function") options = source(context);
         const prepared = make(options as WebhookAdapterOptions);
-        noticeStore(prepared.settings.verifierOptions.replayStore);
+        const given = (options as WebhookAdapterOptions).replayStore;
+        noticeStore(given === false ? undefined : given);
         byContext.set(key, prepared);
         return prepared;
       } catch (caught) {

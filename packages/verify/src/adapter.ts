@@ -1,5 +1,6 @@
 import { configError, WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
+import { createMemoryReplayStore } from "./replay-store.js";
 import type { VerifiedWebhook } from "./webhook-verifier.js";
 
 /** Options of every framework adapter: the verifier's, plus the adapter's own. */
@@ -39,8 +40,13 @@ export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSett
   ) {
     throw configError("bodyTimeoutMs", "must be a positive integer of milliseconds, at most 2147483647");
   }
+  const { replayStore } = verifierOptions;
   return {
-    verifierOptions,
+    // Replay protection by default: an adapter commits and releases every claim itself.
+    verifierOptions: {
+      ...verifierOptions,
+      replayStore: replayStore ?? createMemoryReplayStore({ whenFull: "forget-oldest" }),
+    },
     onError: (error) => {
       try {
         onError?.(error);

@@ -21,11 +21,16 @@ export interface WebhookVerifierOptions {
   toleranceSeconds?: number | undefined;
   /**
    * Claims each request's identities (its body's digest, and its signed `webhook-id`) before the handler
-   * runs and commits them once it succeeded, so a request is processed once: a duplicate is acknowledged
-   * (2xx) without calling the handler. Ids are kept for twice `toleranceSeconds`, digests for
-   * `hubReplayWindowSeconds`.
+   * runs and commits them once it succeeded, so a request is processed once: a duplicate (or a captured
+   * request replayed) is acknowledged (2xx) without calling the handler. Ids are kept for twice
+   * `toleranceSeconds`, digests for `hubReplayWindowSeconds`. `false` turns replay protection off.
+   *
+   * The adapters (Express, Fastify, Next.js, fetch, `node:http`) commit and release for you, and by
+   * default keep a memory store of their own (`createMemoryReplayStore({ whenFull: "forget-oldest" })`),
+   * right for one replica; several replicas share one (`@org/webhook-verify/redis`). `verifyWebhook` and
+   * `createWebhookVerifier` use a store only when given one (then call `commit()` or `release()`).
    */
-  replayStore?: ReplayStore | undefined;
+  replayStore?: ReplayStore | false | undefined;
   /**
    * How long a processed body's digest is remembered. A hub-only request (GO Feature Flag) carries no
    * timestamp, so this is the window in which a captured one is refused; past it, it would be accepted
@@ -56,7 +61,7 @@ export interface ResolvedVerifierOptions {
   readonly scheme: SignatureScheme;
   /** The option `toleranceSeconds`. */
   readonly toleranceSeconds: number;
-  /** The option `replayStore`. */
+  /** The option `replayStore` (the default store when none was given); `undefined` when it was `false`. */
   readonly replayStore: ReplayStore | undefined;
   /** The option `maxBodyBytes`. */
   readonly maxBodyBytes: number;
@@ -138,14 +143,20 @@ export function resolveVerifierOptions(
   if (scheme !== "hub" && scheme !== "standard" && scheme !== "any") {
     throw configError("scheme", `must be "hub", "standard" or "any", got ${JSON.stringify(scheme).slice(0, 40)}`);
   }
-  const replayStore = options.replayStore;
-  const store = replayStore as Partial<ReplayStore> | undefined;
+  const given = options.replayStore;
+  const store = given as unknown as Partial<ReplayStore> | null | undefined | false;
   if (
     store !== undefined &&
-    (typeof store.claim !== "function" || typeof store.commit !== "function" || typeof store.release !== "function")
+    store !== false &&
+    (typeof store !== "object" ||
+      store === null ||
+      typeof store.claim !== "function" ||
+      typeof store.commit !== "function" ||
+      typeof store.release !== "function")
   ) {
-    throw configError("replayStore", "must have claim, commit and release methods (see ReplayStore)");
+    throw configError("replayStore", "must have claim, commit and release methods (see ReplayStore), or be false");
   }
+  const replayStore = given === false ? undefined : given;
   const meter = options.meter;
   if (meter !== undefined && typeof (meter as Partial<VerifierMeterLike> | null)?.createCounter !== "function")
     throw configError("meter", "must be an OpenTelemetry Meter (metrics.getMeter(...) from @opentelemetry/api)");

@@ -61,8 +61,25 @@ export interface MemoryReplayStoreOptions {
    * @default 200000
    */
   maxEntries?: number | undefined;
+  /**
+   * When every key is live and a new request comes: `"refuse"` answers it 503 (no replay window ever
+   * reopens, but a receiver over its capacity stops taking requests); `"forget-oldest"` forgets the
+   * oldest processed keys to make room (never a claim in progress), warning once, so that the receiver
+   * stays available and only its oldest requests could be replayed. The verifier's own default store
+   * forgets; a store you create refuses unless told.
+   * @default "refuse"
+   */
+  whenFull?: "refuse" | "forget-oldest" | undefined;
   /** The clock, in milliseconds (for tests). @default Date.now */
   now?: (() => number) | undefined;
+}
+
+function warnFull(maxEntries: number): void {
+  const message = `the memory replay store is full (${maxEntries} live keys): it forgets the oldest processed requests early, so they could be replayed. Raise maxEntries, or share a Redis store (@org/webhook-verify/redis)`;
+  const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } })
+    .process?.emitWarning;
+  if (typeof emit === "function") emit(message, { code: "WEBHOOK_VERIFY_REPLAY_STORE_FULL" });
+  else console.warn(message);
 }
 
 /** The store is full of live keys: refused rather than forgetting one (which would reopen a replay window). */
@@ -86,7 +103,11 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
     throw configError("maxEntries", `must be a positive integer, got ${String(maxEntries)}`);
   }
+  const whenFull = options.whenFull ?? "refuse";
+  if ((whenFull as unknown) !== "refuse" && (whenFull as unknown) !== "forget-oldest")
+    throw configError("whenFull", `must be "refuse" or "forget-oldest", got ${whenFull}`);
   const now = options.now ?? Date.now;
+  let forgetting = false;
   const entries = new Map<string, Entry>();
   // A sweep finds nothing to evict before this time: a store full of live keys is not swept per request.
   let nextExpiry = 0;
@@ -101,11 +122,27 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   }
 
   function makeRoom(needed: number, time: number): void {
-    if (entries.size + needed <= maxEntries || time < nextExpiry) return;
-    nextExpiry = Infinity;
+    if (entries.size + needed <= maxEntries) return;
+    if (time >= nextExpiry) {
+      nextExpiry = Infinity;
+      for (const [key, entry] of entries) {
+        if (entry.expiresAt <= time) entries.delete(key);
+        else nextExpiry = Math.min(nextExpiry, entry.expiresAt);
+      }
+    }
+    if (whenFull === "forget-oldest") forgetOldest(needed);
+  }
+
+  /** Drops processed keys in the order they were first stored until `needed` fit; claims are kept. */
+  function forgetOldest(needed: number): void {
     for (const [key, entry] of entries) {
-      if (entry.expiresAt <= time) entries.delete(key);
-      else nextExpiry = Math.min(nextExpiry, entry.expiresAt);
+      if (entries.size + needed <= maxEntries) return;
+      if (entry.token !== undefined) continue;
+      entries.delete(key);
+      if (!forgetting) {
+        forgetting = true;
+        warnFull(maxEntries);
+      }
     }
   }
 

@@ -37,7 +37,9 @@ describe("createFetchHandler with options as a function of env", () => {
       () => new Response(null, { status: 204 }),
     );
     const env = { SECRET: secret };
-    for (let index = 0; index < 50; index++) expect((await handler(request(hubHeaders), env)).status).toBe(204);
+    // The first is processed; the rest are the same request again, acknowledged as duplicates.
+    expect((await handler(request(hubHeaders), env)).status).toBe(204);
+    for (let index = 0; index < 49; index++) expect((await handler(request(hubHeaders), env)).status).toBe(200);
     expect(resolved).toBe(1);
     await handler(request(hubHeaders), { SECRET: secret });
     expect(resolved).toBe(2);
@@ -150,5 +152,36 @@ describe("a signed payload nested deeper than Go's encoding/json reads", () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe("ERR_INVALID_PAYLOAD");
     expect(called).toBe(0);
+  });
+});
+
+describe("replay protection by default", () => {
+  it("an adapter given no replay store processes a captured request once, and replayStore: false turns it off", async () => {
+    let processed = 0;
+    const handle = () => {
+      processed += 1;
+      return new Response(null, { status: 204 });
+    };
+    const protectedHandler = createFetchHandler({ secret }, handle);
+    for (let index = 0; index < 3; index++) await protectedHandler(request(hubHeaders));
+    expect(processed).toBe(1);
+    const open = createFetchHandler({ secret, replayStore: false }, handle);
+    for (let index = 0; index < 3; index++) await open(request(hubHeaders));
+    expect(processed).toBe(4);
+  });
+
+  it("the default store, when full, forgets the oldest processed requests rather than refusing new ones", async () => {
+    const store = createMemoryReplayStore({ maxEntries: 4, whenFull: "forget-oldest" });
+    for (let index = 0; index < 6; index++) {
+      const claim = await store.claim([`id:${index}`], 60);
+      expect(claim.state).toBe("claimed");
+      await store.commit([{ key: `id:${index}`, ttlSeconds: 600 }]);
+    }
+    expect((await store.claim(["id:5"], 60)).state).toBe("committed");
+    expect((await store.claim(["id:0"], 60)).state).toBe("claimed");
+    expect(warnings.filter((warning) => warning.includes("forgets the oldest"))).toHaveLength(1);
+    const refusing = createMemoryReplayStore({ maxEntries: 1 });
+    await refusing.claim(["a"], 60);
+    await expect(refusing.claim(["b"], 60)).rejects.toThrow(/live keys/);
   });
 });
