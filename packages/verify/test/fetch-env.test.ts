@@ -1,13 +1,8 @@
 // Options as a function of the context (Cloudflare Workers' `env`): resolved once per env object, a
 // replay store made inside the function is noticed, and a failing setup reaches onError safely.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  createMemoryReplayStore,
-  signPayload,
-  type WebhookAdapterOptions,
-  type WebhookVerificationError,
-} from "../src/index.js";
-import { createFetchHandler } from "../src/fetch.js";
+import { createMemoryReplayStore, signPayload, type WebhookVerificationError } from "../src/index.js";
+import { createFetchHandler, type WebhookAdapterOptions } from "../src/fetch.js";
 import { withPagesWebhook } from "../src/next.js";
 import { listen } from "@org/test-fixtures/receiver";
 import { body, hubHeaders, post, secret, signedHeaders } from "./helpers/requests.js";
@@ -84,7 +79,7 @@ describe("createFetchHandler with options as a function of env", () => {
       }),
       () => new Response(null, { status: 204 }),
     );
-    const response = await handler(request(hubHeaders), {});
+    const response = await handler(request(hubHeaders));
     expect(response.status).toBe(500);
     expect(codes).toEqual(["ERR_WEBHOOK_CONFIG"]);
   });
