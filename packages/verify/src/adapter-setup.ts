@@ -1,13 +1,14 @@
 import {
   asVerificationError,
+  guardedOnError,
   splitAdapterOptions,
   type AdapterSettings,
   type WebhookAdapterOptions,
 } from "./adapter.js";
-import type { WebhookVerificationError } from "./errors.js";
 import type { WebhookVerifierOptions } from "./options.js";
 import type { ReplayStore } from "./replay-store.js";
 import type { WebhookVerifier } from "./webhook-verifier.js";
+import { warnOnce } from "./warnings.js";
 
 /** An adapter's verifier and settings, made from its options once. */
 export interface PreparedAdapter {
@@ -26,27 +27,6 @@ export interface AdapterSetup<Context> {
 
 /** The key of a context that is not an object (none given): all such requests share one setup. */
 const NO_CONTEXT = {};
-
-const warned = new Set<string>();
-function warnOnce(message: string, code: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } })
-    .process?.emitWarning;
-  if (typeof emit === "function") emit(message, { code });
-  else console.warn(`[${code}] ${message}`);
-}
-
-/** Calls the `onError` the options name, if any; a throwing one is ignored (the answer goes out regardless). */
-function reportToOptions(options: unknown, error: WebhookVerificationError): void {
-  const onError = (options as { onError?: unknown } | null | undefined)?.onError;
-  if (typeof onError !== "function") return;
-  try {
-    (onError as (error: WebhookVerificationError) => void)(error);
-  } catch {
-    // A throwing onError must not turn an answer into a crash.
-  }
-}
 
 /**
  * Checks an adapter's options once (per context object, when they are a function of it), so that a
@@ -93,7 +73,7 @@ export function createAdapterSetup<Context>(
         return prepared;
       } catch (caught) {
         const error = asVerificationError(caught);
-        if (report) reportToOptions(options, error);
+        if (report) guardedOnError((options as { onError?: unknown } | null | undefined)?.onError)(error);
         throw error;
       }
     },

@@ -47,14 +47,20 @@ export function splitAdapterOptions(options: WebhookAdapterOptions): AdapterSett
       ...verifierOptions,
       replayStore: replayStore ?? createMemoryReplayStore({ whenFull: "forget-oldest" }),
     },
-    onError: (error) => {
-      try {
-        onError?.(error);
-      } catch {
-        // A throwing onError must not turn an answer into a crash.
-      }
-    },
+    onError: guardedOnError(onError),
     bodyTimeoutMs: bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  };
+}
+
+/** The user's `onError` (anything given there), called so that it can never throw into an adapter. */
+export function guardedOnError(onError: unknown): (error: WebhookVerificationError) => void {
+  return (error) => {
+    if (typeof onError !== "function") return;
+    try {
+      (onError as (error: WebhookVerificationError) => void)(error);
+    } catch {
+      // A throwing onError must not turn an answer into a crash.
+    }
   };
 }
 

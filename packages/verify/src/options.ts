@@ -3,6 +3,7 @@ import { configError } from "./errors.js";
 import type { ReplayStore } from "./replay-store.js";
 import { resolveSecrets, type SecretKeys } from "./secrets.js";
 import type { WebhookSecret } from "./signature-api.js";
+import { warnOnce } from "./warnings.js";
 
 /** Which signature headers to accept. */
 export type SignatureScheme = "hub" | "standard" | "any";
@@ -61,7 +62,7 @@ export interface ResolvedVerifierOptions {
   readonly scheme: SignatureScheme;
   /** The option `toleranceSeconds`. */
   readonly toleranceSeconds: number;
-  /** The option `replayStore` (the default store when none was given); `undefined` when it was `false`. */
+  /** The option `replayStore`; `undefined` when none was given, or `false`. */
   readonly replayStore: ReplayStore | undefined;
   /** The option `maxBodyBytes`. */
   readonly maxBodyBytes: number;
@@ -115,22 +116,17 @@ function positiveInteger(field: string, value: unknown, fallback: number): numbe
   return value;
 }
 
-/**
- * Checks every option once, naming the field at fault.
- * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG`.
- */
-/** Warnings already given, so that options resolved per request (a fetch handler) warn once. */
-const warned = new Set<string>();
-
 /** A tolerance of more than a day was almost surely meant in milliseconds. */
 function warnIfMilliseconds(toleranceSeconds: number): void {
   if (toleranceSeconds <= 86_400) return;
   const message = `toleranceSeconds is in seconds: ${toleranceSeconds} s is about ${(toleranceSeconds / 86_400).toFixed(1)} days (${toleranceSeconds} ms would be toleranceSeconds: ${Math.round(toleranceSeconds / 1000)})`;
-  if (warned.has(message)) return;
-  warned.add(message);
-  process.emitWarning(message, { code: "WEBHOOK_VERIFY_UNITS" });
+  warnOnce(message, "WEBHOOK_VERIFY_UNITS");
 }
 
+/**
+ * Checks every option once, naming the field at fault.
+ * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG`.
+ */
 export function resolveVerifierOptions(
   options: WebhookVerifierOptions,
   extraKeys: readonly string[] = [],

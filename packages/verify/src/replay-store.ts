@@ -1,4 +1,5 @@
 import { configError } from "./errors.js";
+import { warn } from "./warnings.js";
 
 /** What a replay store answers to a claim. */
 export type ReplayClaim =
@@ -75,11 +76,10 @@ export interface MemoryReplayStoreOptions {
 }
 
 function warnFull(maxEntries: number): void {
-  const message = `the memory replay store is full (${maxEntries} live keys): it forgets the oldest processed requests early, so they could be replayed. Raise maxEntries, or share a Redis store (@org/webhook-verify/redis)`;
-  const emit = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } })
-    .process?.emitWarning;
-  if (typeof emit === "function") emit(message, { code: "WEBHOOK_VERIFY_REPLAY_STORE_FULL" });
-  else console.warn(message);
+  warn(
+    `the memory replay store is full (${maxEntries} live keys): it forgets the oldest processed requests early, so they could be replayed. Raise maxEntries, or share a Redis store (@org/webhook-verify/redis)`,
+    "WEBHOOK_VERIFY_REPLAY_STORE_FULL",
+  );
 }
 
 /** The store is full of live keys: refused rather than forgetting one (which would reopen a replay window). */
