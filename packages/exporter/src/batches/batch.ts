@@ -40,38 +40,45 @@ export function envelopeBytes(metaJson: string): number {
   return Buffer.byteLength(envelopePrefix(metaJson)) + SUFFIX.length;
 }
 
+/** Events' JSON: strings, or bytes already encoded; each one event or several joined by commas. */
+type EventParts = readonly (string | Buffer)[];
+
+/** Writes `parts` joined by commas into `target` from `offset`; returns the end, and where part `mark` begins. */
+function writeJoined(target: Buffer, offset: number, parts: EventParts, mark = -1): { end: number; markAt: number } {
+  let markAt = offset;
+  parts.forEach((part, index) => {
+    if (index > 0) offset += target.write(",", offset, "latin1");
+    if (index === mark) markAt = offset;
+    offset += typeof part === "string" ? target.write(part, offset, "utf8") : part.copy(target, offset);
+  });
+  return { end: offset, markAt };
+}
+
 /**
- * A batch's body from its events' JSON (`parts`: strings, or bytes already encoded, each one event or
- * several joined by commas), `bytes` long in all. Written straight into one buffer of that size, which
- * skips joining an 18 MB string first. `tail` views the events of `parts[tailFrom]` onwards in it, as
- * they are joined there (what a spool frame holds), without a copy.
+ * A batch's body from its events' JSON (`parts`), `bytes` long in all. Written straight into one buffer
+ * of that size, which skips joining an 18 MB string first. `tail` views the events of `parts[tailFrom]`
+ * onwards in it, as they are joined there (what a spool frame holds), without a copy.
  */
 export function assembleBody(
   metaJson: string,
-  parts: readonly (string | Buffer)[],
+  parts: EventParts,
   bytes: number,
   tailFrom = 0,
 ): { body: Buffer; tail: Buffer } {
   const body = Buffer.allocUnsafe(bytes);
-  let offset = body.write(envelopePrefix(metaJson), 0, "utf8");
-  let tailStart = offset;
-  parts.forEach((part, index) => {
-    if (index > 0) offset += body.write(",", offset, "latin1");
-    if (index === tailFrom) tailStart = offset;
-    offset += typeof part === "string" ? body.write(part, offset, "utf8") : part.copy(body, offset);
-  });
-  body.write(SUFFIX, offset, "latin1");
-  return { body, tail: body.subarray(tailFrom >= parts.length ? offset : tailStart, offset) };
+  const { end, markAt } = writeJoined(body, body.write(envelopePrefix(metaJson), 0, "utf8"), parts, tailFrom);
+  body.write(SUFFIX, end, "latin1");
+  return { body, tail: body.subarray(tailFrom >= parts.length ? end : markAt, end) };
 }
 
-/** Serialized events (`parts`, `bytes` in all, without the commas between them) joined by commas, encoded once. */
-export function joinEncoded(parts: readonly string[], bytes: number): Buffer {
-  const joined = Buffer.allocUnsafe(bytes + parts.length - 1);
-  let offset = 0;
-  parts.forEach((part, index) => {
-    if (index > 0) offset += joined.write(",", offset, "latin1");
-    offset += joined.write(part, offset, "utf8");
-  });
+/**
+ * Events' JSON (`parts`, `bytes` in all without the commas between them) joined by commas, encoded
+ * once; a single part already encoded is returned as it is.
+ */
+export function joinParts(parts: EventParts, bytes: number): Buffer {
+  if (parts.length === 1 && Buffer.isBuffer(parts[0])) return parts[0];
+  const joined = Buffer.allocUnsafe(bytes + Math.max(0, parts.length - 1));
+  writeJoined(joined, 0, parts);
   return joined;
 }
 

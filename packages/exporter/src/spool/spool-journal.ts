@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WebhookEvent } from "@org/webhook-types";
-import { assembleBody, envelopeBytes, eventJson, joinEncoded, sliceJson, type Batch } from "../batches/batch.js";
+import { assembleBody, envelopeBytes, eventJson, joinParts, sliceJson, type Batch } from "../batches/batch.js";
 import type { BatchCutter } from "../batches/batch-cutter.js";
 import { spoolError } from "../errors.js";
 import type { EventBuffer } from "../batches/event-buffer.js";
@@ -45,19 +45,10 @@ interface OpenBatch {
   durableChunks: number;
 }
 
-const COMMA = Buffer.from(",");
-
-/** Chunks as one frame's payload: joined by commas. */
-function joined(chunks: readonly Buffer[]): Buffer {
-  return chunks.length === 1 && chunks[0] !== undefined
-    ? chunks[0]
-    : Buffer.concat(chunks.flatMap((chunk, index) => (index === 0 ? [chunk] : [COMMA, chunk])));
-}
-
 /** Encodes what the batch holds that is not encoded yet into one chunk. */
 function encodePending(batch: OpenBatch): void {
   if (batch.pending.length === 0) return;
-  batch.chunks.push(joinEncoded(batch.pending, batch.pendingBytes));
+  batch.chunks.push(joinParts(batch.pending, batch.pendingBytes));
   batch.chunkCounts.push(batch.pendingCount);
   batch.pending = [];
   batch.pendingCount = 0;
@@ -146,8 +137,9 @@ export function createSpoolJournal(parts: {
     const count = notDurableCount(batch);
     if (count === 0) return;
     const appended = batch.chunks.length;
-    if (await appendFrame(batch, joined(batch.chunks.slice(batch.durableChunks)), count))
-      batch.durableChunks = appended;
+    const chunks = batch.chunks.slice(batch.durableChunks);
+    const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    if (await appendFrame(batch, joinParts(chunks, bytes), count)) batch.durableChunks = appended;
   }
 
   /** One frame appended to the batch's open file, and fsynced; false when the disk refused (reported once per run). */
