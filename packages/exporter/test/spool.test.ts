@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -53,4 +53,34 @@ describe("openSpool", () => {
     expect(c.evicted).toEqual([{ file: b.file, count: 1 }]);
     expect(await spool.read(a.file)).toEqual(batch("a", 200).body);
   });
+
+  // Linux only: the open descriptors are read from /proc.
+  it.runIf(process.platform === "linux")(
+    "keeps one handle per open batch across its commits, and closes it when the batch is sealed, removed or released",
+    async () => {
+      const handlesOnto = (name: string) =>
+        readdirSync("/proc/self/fd").filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).includes(name);
+          } catch {
+            return false; // closed meanwhile (the directory's own descriptor)
+          }
+        }).length;
+      spool = openSpool(dir, 1 << 20, quiet);
+      for (let commit = 0; commit < 5; commit++) {
+        await spool.appendOpen("a", "{}", Buffer.from(`{"n":${commit}}`), 1);
+        await spool.appendOpen("b", "{}", Buffer.from(`{"n":${commit}}`), 1);
+      }
+      await spool.appendOpen("c", "{}", Buffer.from("{}"), 1);
+      expect([handlesOnto("-a.open"), handlesOnto("-b.open"), handlesOnto("-c.open")]).toEqual([1, 1, 1]);
+      const sealed = await spool.sealOpen("a", { events: Buffer.from('{"n":5}'), count: 1, total: 6 });
+      await spool.removeOpen("b");
+      expect([handlesOnto("-a."), handlesOnto("-b.open")]).toEqual([0, 0]);
+      expect(readFileSync(join(dir, sealed.file), "utf8")).toContain('{"n":4}');
+      spool.release();
+      spool = undefined;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await expect.poll(() => handlesOnto("-c.open")).toBe(0);
+    },
+  );
 });

@@ -327,8 +327,20 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
     await rename(join(dir, file), join(dir, `${file}${TORN_SUFFIX}`)).catch(() => undefined);
   }
   const nextPrefix = () => `${Date.now().toString().padStart(15, "0")}-${(sequence++).toString().padStart(6, "0")}`;
-  /** The open file of each batch being filled, and its length after the last whole frame. */
-  const openFiles = new Map<string, { file: string; length: number }>();
+  /**
+   * The open file of each batch being filled, its length after the last whole frame, and its handle:
+   * kept open between group commits, so that a commit costs a write and a datasync, not an open and
+   * a close as well.
+   */
+  const openFiles = new Map<string, { file: string; length: number; handle: FileHandle }>();
+  /** Forgets a batch's open file and closes its handle (an error closing it changes nothing on disk). */
+  async function forgetOpen(id: string): Promise<{ file: string; length: number } | undefined> {
+    const known = openFiles.get(id);
+    if (known === undefined) return undefined;
+    openFiles.delete(id);
+    await known.handle.close().catch(() => undefined);
+    return known;
+  }
 
   /**
    * Open files a crash left: each becomes a batch file under its id and its place in the order (or
@@ -406,6 +418,9 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
       const known = openFiles.get(id);
       if (known === undefined) throw new Error(`batch ${id} lost its open file`);
       const file = `${known.file.slice(0, -OPEN_SUFFIX.length)}${SUFFIX}`;
+      // Closed before the rename, which some platforms refuse on an open file; should the rename fail,
+      // the open file stays known, for `removeOpen` once the batch was written whole instead.
+      await known.handle.close().catch(() => undefined);
       // No directory fsync: the content is synced, and should a power cut undo the rename, the file is
       // found under its open name, which a start reads as the same batch, under the same id.
       await rename(join(dir, known.file), join(dir, file));
@@ -422,16 +437,13 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
           : [];
       const content = [...header, ...frame(events, count)];
       const length = content.reduce((sum, part) => sum + part.length, 0);
+      let handle = known?.handle;
       try {
-        const handle = await open(path, "a");
-        try {
-          await writeAll(handle, content);
-          // A new file's name must outlive a power cut too (once: later appends are covered by
-          // datasync); the directory is synced alongside, not after, to wait for one fsync, not two.
-          await Promise.all([handle.datasync(), known === undefined ? syncDirectoryAsync(dir) : undefined]);
-        } finally {
-          await handle.close();
-        }
+        handle ??= await open(path, "a");
+        await writeAll(handle, content);
+        // A new file's name must outlive a power cut too (once: later appends are covered by
+        // datasync); the directory is synced alongside, not after, to wait for one fsync, not two.
+        await Promise.all([handle.datasync(), known === undefined ? syncDirectoryAsync(dir) : undefined]);
       } catch (error) {
         // A frame torn half way (a full disk) would hide every later one: cut it off, or start over.
         const undone =
@@ -444,21 +456,21 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
                 () => true,
                 () => false,
               );
+        if (known === undefined) await handle?.close().catch(() => undefined);
         if (!undone) {
-          openFiles.delete(id);
+          await forgetOpen(id);
           await unlink(path).catch(() => undefined);
         }
         throw error;
       }
-      openFiles.set(id, { file, length: (known?.length ?? 0) + length });
+      openFiles.set(id, { file, length: (known?.length ?? 0) + length, handle });
     },
     hasOpen(id) {
       return openFiles.has(id);
     },
     async removeOpen(id) {
-      const known = openFiles.get(id);
+      const known = await forgetOpen(id);
       if (known === undefined) return;
-      openFiles.delete(id);
       await unlink(join(dir, known.file)).catch(() => undefined);
     },
     async deadLetter(batch) {
@@ -476,6 +488,9 @@ export function openSpool(dir: string, maxBytes: number, events: SpoolEvents): S
     },
     remove,
     release() {
+      // Batches still being filled at release (a close that ran out of time): their files stay for the
+      // next start, their handles are closed.
+      for (const id of [...openFiles.keys()]) void forgetOpen(id);
       lock.release();
     },
   };
