@@ -16,10 +16,13 @@ export interface TestWebhookInput {
   timestamp?: number | undefined;
 }
 
-/** A test webhook: the exact body and the headers that sign it. */
-export interface TestWebhook {
+/**
+ * A test webhook: the exact body and the headers that sign it. `Body` is `string` for a string or an
+ * object payload, and the bytes' own type for bytes, so that `fetch` takes it as it is.
+ */
+export interface TestWebhook<Body extends string | Uint8Array = string | Uint8Array> {
   /** The body to send, exactly as signed. */
-  body: string | Uint8Array;
+  body: Body;
   /** `content-type` and the signature headers of the scheme(s) asked for. */
   headers: Record<string, string>;
 }
@@ -34,6 +37,11 @@ function bodyOf(body: TestWebhookInput["body"]): string | Uint8Array {
  * Octokit's `sign` give). Works wherever the package does (Node, edge runtimes).
  * @throws {WebhookVerificationError} `ERR_WEBHOOK_CONFIG` for an empty secret, a bad `whsec_` secret or a bad timestamp.
  */
+export function signTestWebhook<Bytes extends Uint8Array>(
+  input: TestWebhookInput & { body: Bytes },
+): Promise<TestWebhook<Bytes>>;
+export function signTestWebhook(input: TestWebhookInput & { body: string | object }): Promise<TestWebhook<string>>;
+export function signTestWebhook(input: TestWebhookInput): Promise<TestWebhook>;
 export async function signTestWebhook(input: TestWebhookInput): Promise<TestWebhook> {
   const body = bodyOf(input.body);
   const scheme = input.scheme ?? "both";
