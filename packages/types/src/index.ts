@@ -23,5 +23,5 @@ export type { JsonSchema } from "./json-schema.js";
 export { featureEventJsonSchema, jsonSchemaFiles, payloadJsonSchema, trackingEventJsonSchema } from "./json-schema.js";
 export type { SecretKeys, SecretKeysError } from "./secret-keys.js";
 export { deriveSecretKeys } from "./secret-keys.js";
-export type { SignedFields, SigningScheme } from "./signature-schemes.js";
-export { hubSigning, standardSigning, toBase64, toHex } from "./signature-schemes.js";
+export type { SignedFields, SigningScheme, SigningSchemeName } from "./signature-schemes.js";
+export { hubSigning, SIGNING_SCHEME_NAMES, standardSigning, toBase64, toHex } from "./signature-schemes.js";

@@ -12,9 +12,14 @@ export interface SignedFields {
 }
 
 /** How one scheme signs: its header, its key of a secret, the bytes the MAC covers, the value it writes. */
+/** Every signing scheme's name: `"hub"` (`X-Hub-Signature-256`) and `"standard"` (Standard Webhooks). */
+export const SIGNING_SCHEME_NAMES = ["hub", "standard"] as const;
+/** A signing scheme's name. */
+export type SigningSchemeName = (typeof SIGNING_SCHEME_NAMES)[number];
+
 export interface SigningScheme {
   /** `"hub"` (`X-Hub-Signature-256`) or `"standard"` (Standard Webhooks). */
-  readonly name: "hub" | "standard";
+  readonly name: SigningSchemeName;
   /** The header that carries the signature. */
   readonly signatureHeader: "x-hub-signature-256" | "webhook-signature";
   /** Its key of a secret (a `whsec_` secret gives the schemes different keys). */

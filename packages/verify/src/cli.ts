@@ -1,9 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { WebhookVerificationError } from "./errors.js";
-import type { SignatureScheme } from "./options.js";
+import { SIGNING_SCHEME_NAMES } from "@org/webhook-types";
+import { SIGNATURE_SCHEMES } from "./options.js";
 import { verifyWebhook } from "./public-functions.js";
-import { signTestWebhook } from "./testing.js";
+import { signTestWebhook, type TestWebhookScheme } from "./testing.js";
+
+/** `sign`'s and `send`'s `--scheme`: one scheme's signatures, or both (the default). */
+const TEST_WEBHOOK_SCHEMES: readonly [TestWebhookScheme, ...TestWebhookScheme[]] = ["both", ...SIGNING_SCHEME_NAMES];
 
 const HELP = `Usage: webhook-verify <command> [options]
 
@@ -115,7 +119,7 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
       signTestWebhook({
         secret: secretFrom(io, secretVariable),
         body,
-        scheme: schemeOption<"both" | "hub" | "standard">(values.scheme, ["both", "hub", "standard"]),
+        scheme: schemeOption(values.scheme, TEST_WEBHOOK_SCHEMES),
         id: values.id,
         timestamp: wholeSeconds(values.timestamp, "--timestamp"),
       });
@@ -161,7 +165,7 @@ export async function runVerifyCli(argv: string[], io: CliIo): Promise<number> {
             secret: secretFrom(io, secretVariable),
             body,
             headers,
-            scheme: schemeOption<SignatureScheme>(values.scheme, ["any", "hub", "standard"]),
+            scheme: schemeOption(values.scheme, SIGNATURE_SCHEMES),
             toleranceSeconds: wholeSeconds(values.tolerance, "--tolerance"),
           });
           io.out(

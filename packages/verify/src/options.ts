@@ -1,3 +1,4 @@
+import { SIGNING_SCHEME_NAMES, type SigningSchemeName } from "@org/webhook-types";
 import type { VerifierMeterLike } from "./metrics.js";
 import { configError } from "./errors.js";
 import type { ReplayStore } from "./replay-store.js";
@@ -6,7 +7,11 @@ import type { WebhookSecret } from "./signature-api.js";
 import { warnOnce } from "./warnings.js";
 
 /** Which signature headers to accept. */
-export type SignatureScheme = "hub" | "standard" | "any";
+export type SignatureScheme = SigningSchemeName | "any";
+/** Every `SignatureScheme`, the default first. */
+export const SIGNATURE_SCHEMES: readonly [SignatureScheme, ...SignatureScheme[]] = ["any", ...SIGNING_SCHEME_NAMES];
+const isSignatureScheme = (value: unknown): value is SignatureScheme =>
+  (SIGNATURE_SCHEMES as readonly unknown[]).includes(value);
 
 /** Options shared by `verifyWebhook`, `createWebhookVerifier` and every adapter. */
 export interface WebhookVerifierOptions {
@@ -136,8 +141,9 @@ export function resolveVerifierOptions(
     if (!KNOWN_KEYS.has(key) && !extraKeys.includes(key)) throw configError(key, "is not a known option");
   }
   const scheme: unknown = options.scheme ?? VERIFIER_DEFAULTS.scheme;
-  if (scheme !== "hub" && scheme !== "standard" && scheme !== "any") {
-    throw configError("scheme", `must be "hub", "standard" or "any", got ${JSON.stringify(scheme).slice(0, 40)}`);
+  if (!isSignatureScheme(scheme)) {
+    const allowed = SIGNATURE_SCHEMES.map((name) => JSON.stringify(name)).join(", ");
+    throw configError("scheme", `must be one of ${allowed}, got ${JSON.stringify(scheme).slice(0, 40)}`);
   }
   const given = options.replayStore;
   const store = given as unknown as Partial<ReplayStore> | null | undefined | false;

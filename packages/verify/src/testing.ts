@@ -1,6 +1,10 @@
+import type { SigningSchemeName } from "@org/webhook-types";
 import { bodyBytes } from "./encoding.js";
 import { configError } from "./errors.js";
 import { signPayload, signStandardWebhook } from "./public-functions.js";
+
+/** Which signatures a test request carries: one scheme's, or both (as `@org/webhook-exporter` sends). */
+export type TestWebhookScheme = SigningSchemeName | "both";
 
 /** What to sign for a test request. */
 export interface TestWebhookInput {
@@ -9,7 +13,7 @@ export interface TestWebhookInput {
   /** The body: sent as is when a string or bytes; an object is sent as its `JSON.stringify`. */
   body: string | Uint8Array | object;
   /** Which signatures to add. @default "both" (as `@org/webhook-exporter` sends) */
-  scheme?: "both" | "hub" | "standard" | undefined;
+  scheme?: TestWebhookScheme | undefined;
   /** The `webhook-id`. @default a random UUID */
   id?: string | undefined;
   /** The `webhook-timestamp`, Unix seconds: set it to test the tolerance window. @default now */

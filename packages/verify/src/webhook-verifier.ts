@@ -1,4 +1,4 @@
-import { safeParsePayload, toHex, type WebhookPayload } from "@org/webhook-types";
+import { safeParsePayload, toHex, type SigningSchemeName, type WebhookPayload } from "@org/webhook-types";
 import { bodyBytes } from "./encoding.js";
 import { createVerificationCounter } from "./metrics.js";
 import { WebhookVerificationError } from "./errors.js";
@@ -24,7 +24,7 @@ export interface VerifiedWebhook {
   /** `webhook-timestamp` in Unix seconds, when the Standard Webhooks scheme was checked. */
   timestamp: number | undefined;
   /** The scheme that was checked. */
-  scheme: "hub" | "standard";
+  scheme: SigningSchemeName;
   /** Which secret matched (its index in `secret`), for rotation metrics. */
   secretIndex: number;
   /**
@@ -67,7 +67,7 @@ function fail(code: WebhookVerificationError["code"], message: string, cause?: u
 }
 
 interface SignatureCheck {
-  scheme: "hub" | "standard";
+  scheme: SigningSchemeName;
   id: string | undefined;
   timestamp: number | undefined;
   secretIndex: number;

@@ -24,4 +24,10 @@ describe("resolveVerifierOptions", () => {
     resolveVerifierOptions({ secret: "s" });
     expect(emitWarning).not.toHaveBeenCalled();
   });
+
+  it("refuses a scheme it does not know, naming every scheme it has", () => {
+    expect(() => resolveVerifierOptions({ secret: "s", scheme: "Standard" as never })).toThrow(
+      'scheme must be one of "any", "hub", "standard", got "Standard"',
+    );
+  });
 });
