@@ -2,7 +2,11 @@ export type { ExporterStats, FlushResult, WebhookExporter } from "./exporter-api
 export { createWebhookExporter } from "./exporter.js";
 export type { SpoolOptions, WebhookExporterOptions } from "./config/options.js";
 export { DEFAULTS } from "./config/options.js";
-export type { RelayProxyWebhookConfig } from "./config/relay-proxy.js";
+export type {
+  RelayProxyExporterConfig,
+  RelayProxyOtherExporterKind,
+  RelayProxyWebhookConfig,
+} from "./config/relay-proxy.js";
 export { webhookExporterOptionsFromRelayProxy } from "./config/relay-proxy.js";
 export type { SendFailureReason, WebhookExporterErrorCode } from "./errors.js";
 export { WebhookExporterError } from "./errors.js";

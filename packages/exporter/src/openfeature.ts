@@ -26,6 +26,13 @@ export interface WebhookExporterHookOptions {
 /** The part of an exporter the OpenFeature integration uses. */
 export type ExporterSink = Pick<WebhookExporter, "add" | "eventType">;
 
+/** One exporter, or several (GO Feature Flag's `exporters:` list): each gets every event. */
+export type ExporterSinks = ExporterSink | readonly ExporterSink[];
+
+function listOf(sinks: ExporterSinks): readonly ExporterSink[] {
+  return Array.isArray(sinks) ? (sinks as readonly ExporterSink[]) : [sinks as ExporterSink];
+}
+
 function contextKindOf(context: Readonly<EvaluationContext>): string {
   return context.anonymous === true ? "anonymousUser" : "user";
 }
@@ -34,12 +41,21 @@ function nowInUnixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Adds the event; a refusal goes to `onError`, never into the evaluation or `track` call. */
-function addOrReport(exporter: ExporterSink, event: FeatureEvent | TrackingEvent, onError?: (error: unknown) => void) {
-  try {
-    exporter.add(event);
-  } catch (error) {
-    onError?.(error);
+/**
+ * Adds the event to each exporter (the same object: exporters never change an event); a refusal goes to
+ * `onError`, never into the evaluation or `track` call, nor keeps the event from the other exporters.
+ */
+function addOrReport(
+  exporters: readonly ExporterSink[],
+  event: FeatureEvent | TrackingEvent,
+  onError?: (error: unknown) => void,
+) {
+  for (const exporter of exporters) {
+    try {
+      exporter.add(event);
+    } catch (error) {
+      onError?.(error);
+    }
   }
 }
 
@@ -52,14 +68,16 @@ function versionOf(details: EvaluationDetails<FlagValue> | undefined): string {
  * An OpenFeature server-SDK hook that exports every evaluation as a feature event, as GO Feature
  * Flag's data-collector hook does: `after` sends the variant (`SdkDefault` when none) and value with
  * `default: false`; `error` sends `SdkDefault`, the default value and `default: true`. An exporter
- * whose `eventType` is `"tracking"` gets nothing from this hook.
+ * whose `eventType` is `"tracking"` gets nothing from this hook. Given several exporters, each feature
+ * exporter gets every event.
  *
  * ```ts
  * OpenFeature.addHooks(createWebhookExporterHook(exporter));
  * ```
  */
-export function createWebhookExporterHook(exporter: ExporterSink, options: WebhookExporterHookOptions = {}): Hook {
+export function createWebhookExporterHook(exporters: ExporterSinks, options: WebhookExporterHookOptions = {}): Hook {
   const { shouldCollect, metadata, onError } = options;
+  const featureExporters = listOf(exporters).filter((exporter) => exporter.eventType === "feature");
   const hasMetadata = metadata !== undefined && Object.keys(metadata).length > 0;
 
   function record(
@@ -69,7 +87,7 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
     isDefault: boolean,
     details?: EvaluationDetails<FlagValue>,
   ): void {
-    if (exporter.eventType !== "feature") return;
+    if (featureExporters.length === 0) return;
     const { context, flagKey } = hookContext;
     if (shouldCollect !== undefined && !shouldCollect(flagKey, context)) return;
     // Keys in wire order, so the exporter's fast serializer path applies. Written out, not spread from a
@@ -87,7 +105,7 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
       source: "SERVER",
     };
     if (hasMetadata) event.metadata = metadata;
-    addOrReport(exporter, event, onError);
+    addOrReport(featureExporters, event, onError);
   }
 
   return {
@@ -102,17 +120,20 @@ export function createWebhookExporterHook(exporter: ExporterSink, options: Webho
 
 /**
  * Makes `client.track(name, context, details)` export a tracking event, by giving `provider` a
- * `track` method that adds the event to `exporter` (whose `eventType` must be `"tracking"`) and then
- * calls the provider's own `track`, if it had one. Returns the same provider.
+ * `track` method that adds the event to `exporters` (one, or several: each `eventType` must be
+ * `"tracking"`) and then calls the provider's own `track`, if it had one. Returns the same provider.
  */
 export function trackWithExporter<P extends Provider>(
   provider: P,
-  exporter: ExporterSink,
+  exporters: ExporterSinks,
   options: Pick<WebhookExporterHookOptions, "onError"> = {},
 ): P {
-  if (exporter.eventType !== "tracking") {
-    throw new TypeError('trackWithExporter needs an exporter created with eventType: "tracking"');
-  }
+  const list = listOf(exporters);
+  list.forEach((exporter, index) => {
+    if (exporter.eventType === "tracking") return;
+    const which = Array.isArray(exporters) ? `exporters[${index}] is not` : "needs";
+    throw new TypeError(`trackWithExporter ${which} an exporter created with eventType: "tracking"`);
+  });
   const own = provider.track?.bind(provider);
   provider.track = (name: string, context: EvaluationContext, details: TrackingEventDetails) => {
     const event: TrackingEvent = {
@@ -124,7 +145,7 @@ export function trackWithExporter<P extends Provider>(
       evaluationContext: { ...context },
       trackingEventDetails: { ...details },
     };
-    addOrReport(exporter, event, options.onError);
+    addOrReport(list, event, options.onError);
     own?.(name, context, details);
   };
   return provider;

@@ -170,6 +170,31 @@ describe("webhookExporterOptionsFromRelayProxy", () => {
     ).toThrow(/bucket/);
   });
 
+  it("takes the relay proxy's exporters: list, giving the options of each webhook block in order", () => {
+    const list = webhookExporterOptionsFromRelayProxy([
+      { kind: "webhook", endpointUrl, secret: "a" },
+      { kind: "kafka", kafka: { topic: "t" } },
+      { kind: "file", outputDir: "/tmp" },
+      { kind: "webhook", endpointUrl: "http://other.test/hook", eventType: "tracking" },
+    ]);
+    expect(list).toEqual([
+      { endpointUrl, secret: "a" },
+      { endpointUrl: "http://other.test/hook", eventType: "tracking" },
+    ]);
+  });
+
+  it("refuses, in an exporters: list, a kind GO Feature Flag does not have, a bad webhook block and a list without a webhook, naming the item", () => {
+    const misspelled = () => webhookExporterOptionsFromRelayProxy([{ kind: "webhok", endpointUrl } as never]);
+    expect(misspelled).toThrow(/exporters\[0\]\.kind/);
+    expect(misspelled).toThrow(expect.objectContaining({ code: "ERR_WEBHOOK_CONFIG" }));
+    expect(() =>
+      webhookExporterOptionsFromRelayProxy([{ kind: "log" }, { kind: "webhook", endpointUrl, bucket: "b" } as never]),
+    ).toThrow(/exporters\[1\]\.bucket/);
+    expect(() => webhookExporterOptionsFromRelayProxy([{ kind: "s3", bucket: "b" }])).toThrow(
+      /exporters holds no webhook exporter/,
+    );
+  });
+
   it("says one exporter per endpoint when endpointUrl is a list (GO Feature Flag can send to several)", () => {
     expect(() => resolveOptions({ endpointUrl: ["http://a.test/", "http://b.test/"] as never })).toThrow(
       expect.objectContaining({

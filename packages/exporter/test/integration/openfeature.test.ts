@@ -161,6 +161,33 @@ describe("createWebhookExporterHook with the real OpenFeature SDK", () => {
   });
 });
 
+describe("createWebhookExporterHook with several exporters (GO Feature Flag's exporters: list)", () => {
+  it("gives each evaluation to every feature exporter, skips tracking ones, and one refusal does not keep it from the others", async () => {
+    const second = await startReceiver();
+    exporter = createWebhookExporter({ endpointUrl: receiver.url, secret });
+    const other = createWebhookExporter({ endpointUrl: second.url, secret });
+    const closed = createWebhookExporter({ endpointUrl: second.url, secret });
+    const tracking = createWebhookExporter({ endpointUrl: second.url, secret, eventType: "tracking" });
+    await closed.close();
+    try {
+      const errors: unknown[] = [];
+      await OpenFeature.setProviderAndWait(new InMemoryProvider(flags));
+      OpenFeature.addHooks(
+        createWebhookExporterHook([closed, exporter, tracking, other], { onError: (error) => errors.push(error) }),
+      );
+      await OpenFeature.getClient().getNumberValue("number-flag", 0, { targetingKey: "u1" });
+      await Promise.all([exporter.flush(), other.flush()]);
+      expect((await verifiedEvents<FeatureEvent>()).map((event) => event.key)).toEqual(["number-flag"]);
+      expect(second.events().map((event) => (event as unknown as FeatureEvent).key)).toEqual(["number-flag"]);
+      expect([exporter.stats().added, other.stats().added, tracking.stats().added]).toEqual([1, 1, 0]);
+      expect(errors).toEqual([expect.objectContaining({ code: "ERR_WEBHOOK_CLOSED" })]);
+    } finally {
+      await Promise.all([other.close(), tracking.close()]);
+      await second.close();
+    }
+  });
+});
+
 describe("trackWithExporter", () => {
   it("turns client.track() into tracking events", async () => {
     exporter = createWebhookExporter({ endpointUrl: receiver.url, secret, eventType: "tracking" });
@@ -177,6 +204,20 @@ describe("trackWithExporter", () => {
       evaluationContext: { anonymous: true, plan: "pro", targetingKey: "u9" },
       trackingEventDetails: { currency: "EUR", value: 99.5 },
     });
+  });
+
+  it("feeds several tracking exporters, and refuses a list with a feature exporter in it, naming it", async () => {
+    exporter = createWebhookExporter({ endpointUrl: receiver.url, secret, eventType: "tracking" });
+    const other = createWebhookExporter({ endpointUrl: receiver.url, secret, eventType: "tracking" });
+    const feature = createWebhookExporter({ endpointUrl: receiver.url, secret });
+    try {
+      expect(() => trackWithExporter(new InMemoryProvider(flags), [exporter, feature])).toThrow(/exporters\[1\]/);
+      await OpenFeature.setProviderAndWait(trackWithExporter(new InMemoryProvider(flags), [exporter, other]));
+      OpenFeature.getClient().track("checkout", { targetingKey: "u9" }, { value: 1 });
+      expect([exporter.stats().added, other.stats().added]).toEqual([1, 1]);
+    } finally {
+      await Promise.all([other.close(), feature.close()]);
+    }
   });
 
   it("refuses an exporter that carries feature events", () => {
