@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { spoolError, type WebhookExporterError } from "../errors.js";
+import { configError, spoolError, type WebhookExporterError } from "../errors.js";
 
 const LOCK_FILE = "exporter.lock";
 /** The holder touches its lock this often. */
@@ -56,11 +56,11 @@ function readOwner(path: string): { owner: LockOwner | undefined; ageMs: number 
  * touches it; a holder on this host whose pid is dead is gone at once (a restart after a crash need not
  * wait), and so is a lock that names this very process (pid 1 again after a container restart).
  */
-function staleReason(found: { owner: LockOwner | undefined; ageMs: number }): string | undefined {
+function staleReason(found: { owner: LockOwner | undefined; ageMs: number }, thisHost: string): string | undefined {
   const { owner, ageMs } = found;
   if (owner === undefined) return "it carries no heartbeat";
   if (ageMs > LOCK_STALE_MS) return `its heartbeat is ${Math.round(ageMs / 1000)} s old`;
-  if (owner.host !== hostname()) return undefined;
+  if (owner.host !== thisHost) return undefined;
   if (owner.pid === process.pid) return "it names this process, which holds no lock on it";
   return isAlive(owner.pid) ? undefined : `its process ${owner.pid} is gone`;
 }
@@ -93,9 +93,27 @@ function tryCreate(path: string, owner: LockOwner): boolean {
 }
 
 /**
+ * This host's name: a lock's pid means something only on the host that wrote it, so that a crashed
+ * holder's lock is taken over at once, not after its heartbeat goes stale. Deno refuses it without
+ * `--allow-sys` (`NotCapable`): then an error that says what to do.
+ */
+function lockHost(): string {
+  try {
+    return hostname();
+  } catch (error) {
+    throw configError(
+      "spool",
+      `needs this host's name for its lock (${(error as Error).name}: on Deno, run with --allow-sys=hostname)`,
+      error,
+    );
+  }
+}
+
+/**
  * Takes `dir`'s lock, or explains who holds it. The lock file is never empty or half-written, so a
  * full disk at start leaves nothing behind; a stale lock is taken over (see {@link staleReason}).
- * @throws {WebhookExporterError} `ERR_WEBHOOK_SPOOL` when a live exporter holds it, or it cannot be written.
+ * @throws {WebhookExporterError} `ERR_WEBHOOK_SPOOL` when a live exporter holds it, or it cannot be written;
+ * `ERR_WEBHOOK_CONFIG` when the host name cannot be read (Deno without `--allow-sys=hostname`).
  */
 export function acquireSpoolLock(
   dir: string,
@@ -107,11 +125,11 @@ export function acquireSpoolLock(
     throw spoolError(
       `spool.dir ${dir} is used by another exporter in this process; give each exporter its own directory`,
     );
-  const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomUUID() };
+  const owner: LockOwner = { pid: process.pid, host: lockHost(), token: randomUUID() };
   for (let tries = 0; !tryCreate(path, owner); tries++) {
     const found = readOwner(path);
     if (found === undefined) continue; // released meanwhile: try again
-    const reason = staleReason(found);
+    const reason = staleReason(found, owner.host);
     if (reason === undefined || tries >= 2) {
       const holder =
         found.owner === undefined

@@ -1,5 +1,6 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { MAX_TIMER_MS } from "../config/options.js";
+import { configError } from "../errors.js";
 /** What the transport saw: an answer, or none. */
 export type SendOutcome =
   | { readonly kind: "answer"; readonly status: number; readonly retryAfter: string | undefined }
@@ -63,6 +64,29 @@ function isLoopback(url: URL): boolean {
   return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** What undici's HTTP/1 client reads from the environment when it first connects, whatever the dispatcher. */
+const VARIABLES_UNDICI_READS = ["JEST_WORKER_ID", "UNDICI_NO_WASM_SIMD"];
+
+/**
+ * Deno refuses `process.env` reads without `--allow-env`, and undici's refused read would fail every
+ * attempt as a network error, forever: refuse to start instead, naming the permission.
+ */
+function checkEnvironmentReadable(): void {
+  const refused = VARIABLES_UNDICI_READS.filter((name) => {
+    try {
+      Reflect.get(process.env, name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (refused.length > 0)
+    throw configError(
+      "environment",
+      `cannot be read, and undici (the HTTP client) reads ${refused.join(" and ")}: on Deno, run with --allow-env=${refused.join(",")}`,
+    );
+}
+
 /**
  * The pool when no dispatcher is given: undici's `EnvHttpProxyAgent`, which honours `HTTP_PROXY`,
  * `HTTPS_PROXY` and `NO_PROXY` (and their lower-case forms) as Go's `net/http` does; a loopback
@@ -82,11 +106,14 @@ function createOwnAgent(url: URL, connections: number): Dispatcher {
 /**
  * POSTs with undici. `timeoutMs` bounds the whole request; redirects are never followed (undici's
  * `request` does not follow them), so a 3xx comes back as an answer.
+ * @throws {WebhookExporterError} `ERR_WEBHOOK_CONFIG` (`field: "environment"`) where the variables undici
+ * reads cannot be read (Deno without `--allow-env`).
  */
 export function createTransport(
   url: URL,
   options: { dispatcher: Dispatcher | undefined; timeoutMs: number; maxConcurrentRequests: number },
 ): Transport {
+  checkEnvironmentReadable();
   const ownAgent = options.dispatcher === undefined ? createOwnAgent(url, options.maxConcurrentRequests) : undefined;
   const dispatcher = options.dispatcher ?? ownAgent;
   return {
