@@ -69,3 +69,44 @@ for (const runtime of runtimes) {
     );
   });
 }
+
+describe("the README's Workers snippet on real workerd (miniflare), bundled as wrangler would", () => {
+  for (const compatibilityFlags of [[], ["nodejs_compat"]]) {
+    it(
+      `answers a signed batch 200, a replay 200 duplicate (options resolved once per env) and a forged one 401${compatibilityFlags.length > 0 ? ", with nodejs_compat" : ""}`,
+      { timeout: 60_000 },
+      async () => {
+        const { build } = await import("rolldown");
+        const { Miniflare } = await import("miniflare");
+        const bundle = await build({
+          input: fileURLToPath(new URL("./fixtures/worker.mjs", import.meta.url)),
+          platform: "browser",
+          output: { format: "esm" },
+          write: false,
+          logLevel: "silent",
+        });
+        const worker = new Miniflare({
+          modules: true,
+          script: bundle.output[0].code,
+          bindings: { WEBHOOK_SECRET: "worker-secret" },
+          compatibilityDate: "2026-07-30",
+          compatibilityFlags,
+        });
+        try {
+          const payload = { meta: { hostname: "test" }, events: [] };
+          const { body, headers } = await signTestWebhook({ secret: "worker-secret", body: payload });
+          const post = async (signed: { body: string; headers: Record<string, string> }) => {
+            const response = await worker.dispatchFetch("http://localhost/webhook", { method: "POST", ...signed });
+            return [response.status, await response.json()];
+          };
+          expect(await post({ body, headers })).toEqual([200, { received: 0 }]);
+          expect(await post({ body, headers })).toEqual([200, { duplicate: true }]);
+          const forged = await signTestWebhook({ secret: "not-the-secret", body: payload });
+          expect((await post(forged))[0]).toBe(401);
+        } finally {
+          await worker.dispose();
+        }
+      },
+    );
+  }
+});
