@@ -24,32 +24,38 @@ export interface WebhookAnswer {
   body: string;
 }
 
-/** Fixed text per code: an answer never echoes the request or the reason's details. */
-const PROBLEMS: Readonly<Record<WebhookVerificationErrorCode, readonly [status: number, title: string]>> = {
-  ERR_MISSING_SIGNATURE: [401, "Missing webhook signature"],
-  ERR_MALFORMED_SIGNATURE: [401, "Malformed webhook signature"],
-  ERR_SIGNATURE_MISMATCH: [401, "Invalid webhook signature"],
-  ERR_TIMESTAMP_OUT_OF_RANGE: [401, "Webhook timestamp out of range"],
+/**
+ * Everything fixed about each code, in one place: the status answered, the fixed title (an answer never
+ * echoes the request or the reason's details), and whether it is misuse the developer must fix
+ * (frameworks with an error handler get it as an error).
+ */
+const PROBLEMS: Readonly<
+  Record<WebhookVerificationErrorCode, { readonly status: number; readonly title: string; readonly misuse?: true }>
+> = {
+  ERR_MISSING_SIGNATURE: { status: 401, title: "Missing webhook signature" },
+  ERR_MALFORMED_SIGNATURE: { status: 401, title: "Malformed webhook signature" },
+  ERR_SIGNATURE_MISMATCH: { status: 401, title: "Invalid webhook signature" },
+  ERR_TIMESTAMP_OUT_OF_RANGE: { status: 401, title: "Webhook timestamp out of range" },
   // 2xx: the batch is already here. GO Feature Flag re-sends on any status over 399, so a refusal would loop.
-  ERR_REPLAYED: [200, "Webhook already received"],
+  ERR_REPLAYED: { status: 200, title: "Webhook already received" },
   // 503: the sender keeps the batch and tries again once the other delivery has committed or failed.
-  ERR_REPLAY_IN_PROGRESS: [503, "Webhook being processed"],
-  ERR_BODY_TOO_LARGE: [413, "Webhook body too large"],
-  ERR_BODY_INCOMPLETE: [400, "Webhook body incomplete"],
-  ERR_BODY_TIMEOUT: [408, "Webhook body not received in time"],
-  ERR_INVALID_PAYLOAD: [400, "Invalid webhook payload"],
+  ERR_REPLAY_IN_PROGRESS: { status: 503, title: "Webhook being processed" },
+  ERR_BODY_TOO_LARGE: { status: 413, title: "Webhook body too large" },
+  ERR_BODY_INCOMPLETE: { status: 400, title: "Webhook body incomplete" },
+  ERR_BODY_TIMEOUT: { status: 408, title: "Webhook body not received in time" },
+  ERR_INVALID_PAYLOAD: { status: 400, title: "Invalid webhook payload" },
   // 503: the sender keeps the batch and tries again later.
-  ERR_REPLAY_STORE_UNAVAILABLE: [503, "Replay store unavailable"],
-  ERR_HANDLER_FAILED: [500, "Webhook handler failed"],
-  ERR_INTERNAL: [500, "Webhook receiver error"],
-  ERR_WEBHOOK_CONFIG: [500, "Webhook receiver misconfigured"],
-  ERR_BODY_ALREADY_PARSED: [500, "Webhook receiver misconfigured"],
-  ERR_BODY_NOT_RAW: [500, "Webhook receiver misconfigured"],
+  ERR_REPLAY_STORE_UNAVAILABLE: { status: 503, title: "Replay store unavailable" },
+  ERR_HANDLER_FAILED: { status: 500, title: "Webhook handler failed" },
+  ERR_INTERNAL: { status: 500, title: "Webhook receiver error" },
+  ERR_WEBHOOK_CONFIG: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
+  ERR_BODY_ALREADY_PARSED: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
+  ERR_BODY_NOT_RAW: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
 };
 
 /** The problem details for a refused request. */
 export function problemFor(error: WebhookVerificationError): WebhookProblem {
-  const [status, title] = PROBLEMS[error.code];
+  const { status, title } = PROBLEMS[error.code];
   return {
     type: `urn:webhook-verify:${error.code.slice(4).toLowerCase().replaceAll("_", "-")}`,
     title,
@@ -79,7 +85,5 @@ export function answerFor(error: WebhookVerificationError): WebhookAnswer {
 
 /** True for misuse that the developer must fix (frameworks with an error handler get it as an error). */
 export function isMisuse(error: WebhookVerificationError): boolean {
-  return (
-    error.code === "ERR_WEBHOOK_CONFIG" || error.code === "ERR_BODY_ALREADY_PARSED" || error.code === "ERR_BODY_NOT_RAW"
-  );
+  return PROBLEMS[error.code].misuse === true;
 }
