@@ -229,16 +229,18 @@ function resolveEndpoint(value: unknown): URL {
   return url;
 }
 
-/** `os.hostname()`, which Deno refuses without `--allow-sys` (`NotCapable`): then an error that says what to do. */
-function systemHostname(): string {
+const metaHostname = () =>
+  systemHostname("meta.hostname", "cannot be read from the system; give meta.hostname, or allow it");
+
+/**
+ * `os.hostname()`, which Deno refuses without `--allow-sys` (`NotCapable`): then an error naming `field`
+ * that says what to do, `why` the name is needed.
+ */
+export function systemHostname(field: string, why: string): string {
   try {
     return hostname();
   } catch (error) {
-    throw configError(
-      "meta.hostname",
-      `cannot be read from the system (${(error as Error).name}: on Deno, run with --allow-sys=hostname); or give meta.hostname`,
-      error,
-    );
+    throw configError(field, `${why} (${(error as Error).name}: on Deno, run with --allow-sys=hostname)`, error);
   }
 }
 
@@ -252,7 +254,7 @@ function isProduction(): boolean {
 }
 
 function resolveMeta(value: unknown): Record<string, string> {
-  if (value === undefined) return { hostname: systemHostname() };
+  if (value === undefined) return { hostname: metaHostname() };
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw configError("meta", "must be an object mapping strings to strings");
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
@@ -261,7 +263,7 @@ function resolveMeta(value: unknown): Record<string, string> {
   }
   // The user's hostname wins, as in GO Feature Flag; the system is asked only when none is given.
   const meta = value as Record<string, string>;
-  return Object.hasOwn(meta, "hostname") ? { ...meta } : { hostname: systemHostname(), ...meta };
+  return Object.hasOwn(meta, "hostname") ? { ...meta } : { hostname: metaHostname(), ...meta };
 }
 
 function optionalFunction(field: string, value: unknown): void {

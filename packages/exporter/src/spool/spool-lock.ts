@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { configError, spoolError, type WebhookExporterError } from "../errors.js";
+import { systemHostname } from "../config/options.js";
+import { spoolError, type WebhookExporterError } from "../errors.js";
 
 const LOCK_FILE = "exporter.lock";
 /** The holder touches its lock this often. */
@@ -93,23 +93,6 @@ function tryCreate(path: string, owner: LockOwner): boolean {
 }
 
 /**
- * This host's name: a lock's pid means something only on the host that wrote it, so that a crashed
- * holder's lock is taken over at once, not after its heartbeat goes stale. Deno refuses it without
- * `--allow-sys` (`NotCapable`): then an error that says what to do.
- */
-function lockHost(): string {
-  try {
-    return hostname();
-  } catch (error) {
-    throw configError(
-      "spool",
-      `needs this host's name for its lock (${(error as Error).name}: on Deno, run with --allow-sys=hostname)`,
-      error,
-    );
-  }
-}
-
-/**
  * Takes `dir`'s lock, or explains who holds it. The lock file is never empty or half-written, so a
  * full disk at start leaves nothing behind; a stale lock is taken over (see {@link staleReason}).
  * @throws {WebhookExporterError} `ERR_WEBHOOK_SPOOL` when a live exporter holds it, or it cannot be written;
@@ -125,7 +108,11 @@ export function acquireSpoolLock(
     throw spoolError(
       `spool.dir ${dir} is used by another exporter in this process; give each exporter its own directory`,
     );
-  const owner: LockOwner = { pid: process.pid, host: lockHost(), token: randomUUID() };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: systemHostname("spool", "needs this host's name for its lock"),
+    token: randomUUID(),
+  };
   for (let tries = 0; !tryCreate(path, owner); tries++) {
     const found = readOwner(path);
     if (found === undefined) continue; // released meanwhile: try again
