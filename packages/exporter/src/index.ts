@@ -4,6 +4,7 @@ export type { SpoolOptions, WebhookExporterOptions } from "./config/options.js";
 export { DEFAULTS } from "./config/options.js";
 export type {
   RelayProxyExporterConfig,
+  RelayProxyOtherExporterConfig,
   RelayProxyOtherExporterKind,
   RelayProxyWebhookConfig,
 } from "./config/relay-proxy.js";

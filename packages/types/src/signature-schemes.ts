@@ -11,12 +11,12 @@ export interface SignedFields {
   readonly timestampText?: string | undefined;
 }
 
-/** How one scheme signs: its header, its key of a secret, the bytes the MAC covers, the value it writes. */
 /** Every signing scheme's name: `"hub"` (`X-Hub-Signature-256`) and `"standard"` (Standard Webhooks). */
 export const SIGNING_SCHEME_NAMES = ["hub", "standard"] as const;
 /** A signing scheme's name. */
 export type SigningSchemeName = (typeof SIGNING_SCHEME_NAMES)[number];
 
+/** How one scheme signs: its header, its key of a secret, the bytes the MAC covers, the value it writes. */
 export interface SigningScheme {
   /** `"hub"` (`X-Hub-Signature-256`) or `"standard"` (Standard Webhooks). */
   readonly name: SigningSchemeName;
