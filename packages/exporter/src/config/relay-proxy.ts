@@ -22,8 +22,14 @@ export interface RelayProxyWebhookConfig {
 }
 
 /** An item of the relay proxy's `exporters:` list: a webhook block, or another kind of GO Feature Flag exporter. */
-export type RelayProxyExporterConfig =
-  RelayProxyWebhookConfig | { kind: RelayProxyOtherExporterKind; [key: string]: unknown };
+export type RelayProxyExporterConfig = RelayProxyWebhookConfig | RelayProxyOtherExporterConfig;
+
+/** An `exporters:` item of another kind than `webhook`: skipped, its other keys unread. */
+export interface RelayProxyOtherExporterConfig {
+  /** Its kind. */
+  kind: RelayProxyOtherExporterKind;
+  [key: string]: unknown;
+}
 
 /** The kinds of exporter GO Feature Flag's relay proxy has besides `webhook`: skipped in an `exporters:` list. */
 export type RelayProxyOtherExporterKind =
