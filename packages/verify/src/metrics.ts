@@ -1,4 +1,5 @@
 import type { WebhookVerificationError } from "./errors.js";
+import { outcomeOf } from "./problem.js";
 
 /**
  * The part of an OpenTelemetry `Meter` the verifier uses, written out so that the package needs no
@@ -17,13 +18,6 @@ export interface VerifierCounterLike {
 
 /** What one verification came to, as the `webhook.verify.outcome` attribute says it. */
 export type VerificationOutcome = "verified" | "duplicate" | "in-progress" | "refused" | "unavailable";
-
-function outcomeOf(error: WebhookVerificationError): VerificationOutcome {
-  if (error.code === "ERR_REPLAYED") return "duplicate";
-  if (error.code === "ERR_REPLAY_IN_PROGRESS") return "in-progress";
-  if (error.code === "ERR_REPLAY_STORE_UNAVAILABLE" || error.code === "ERR_INTERNAL") return "unavailable";
-  return "refused";
-}
 
 /** Counts `webhook.verify.requests` by outcome, scheme (when known) and, for a refusal, `error.type` (the code). */
 export function createVerificationCounter(meter: VerifierMeterLike): {

@@ -1,4 +1,5 @@
 import type { WebhookVerificationError, WebhookVerificationErrorCode } from "./errors.js";
+import type { VerificationOutcome } from "./metrics.js";
 
 /** The small JSON body (RFC 9457 problem details) every adapter answers a refusal with. */
 export interface WebhookProblem {
@@ -26,28 +27,37 @@ export interface WebhookAnswer {
 
 /**
  * Everything fixed about each code, in one place: the status answered, the fixed title (an answer never
- * echoes the request or the reason's details), and whether it is misuse the developer must fix
- * (frameworks with an error handler get it as an error).
+ * echoes the request or the reason's details), whether it is misuse the developer must fix
+ * (frameworks with an error handler get it as an error), and the outcome the metrics count it as
+ * (`refused` unless said).
  */
 const PROBLEMS: Readonly<
-  Record<WebhookVerificationErrorCode, { readonly status: number; readonly title: string; readonly misuse?: true }>
+  Record<
+    WebhookVerificationErrorCode,
+    {
+      readonly status: number;
+      readonly title: string;
+      readonly misuse?: true;
+      readonly outcome?: Exclude<VerificationOutcome, "verified" | "refused">;
+    }
+  >
 > = {
   ERR_MISSING_SIGNATURE: { status: 401, title: "Missing webhook signature" },
   ERR_MALFORMED_SIGNATURE: { status: 401, title: "Malformed webhook signature" },
   ERR_SIGNATURE_MISMATCH: { status: 401, title: "Invalid webhook signature" },
   ERR_TIMESTAMP_OUT_OF_RANGE: { status: 401, title: "Webhook timestamp out of range" },
   // 2xx: the batch is already here. GO Feature Flag re-sends on any status over 399, so a refusal would loop.
-  ERR_REPLAYED: { status: 200, title: "Webhook already received" },
+  ERR_REPLAYED: { status: 200, title: "Webhook already received", outcome: "duplicate" },
   // 503: the sender keeps the batch and tries again once the other delivery has committed or failed.
-  ERR_REPLAY_IN_PROGRESS: { status: 503, title: "Webhook being processed" },
+  ERR_REPLAY_IN_PROGRESS: { status: 503, title: "Webhook being processed", outcome: "in-progress" },
   ERR_BODY_TOO_LARGE: { status: 413, title: "Webhook body too large" },
   ERR_BODY_INCOMPLETE: { status: 400, title: "Webhook body incomplete" },
   ERR_BODY_TIMEOUT: { status: 408, title: "Webhook body not received in time" },
   ERR_INVALID_PAYLOAD: { status: 400, title: "Invalid webhook payload" },
   // 503: the sender keeps the batch and tries again later.
-  ERR_REPLAY_STORE_UNAVAILABLE: { status: 503, title: "Replay store unavailable" },
+  ERR_REPLAY_STORE_UNAVAILABLE: { status: 503, title: "Replay store unavailable", outcome: "unavailable" },
   ERR_HANDLER_FAILED: { status: 500, title: "Webhook handler failed" },
-  ERR_INTERNAL: { status: 500, title: "Webhook receiver error" },
+  ERR_INTERNAL: { status: 500, title: "Webhook receiver error", outcome: "unavailable" },
   ERR_WEBHOOK_CONFIG: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
   ERR_BODY_ALREADY_PARSED: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
   ERR_BODY_NOT_RAW: { status: 500, title: "Webhook receiver misconfigured", misuse: true },
@@ -86,4 +96,9 @@ export function answerFor(error: WebhookVerificationError): WebhookAnswer {
 /** True for misuse that the developer must fix (frameworks with an error handler get it as an error). */
 export function isMisuse(error: WebhookVerificationError): boolean {
   return PROBLEMS[error.code].misuse === true;
+}
+
+/** What a refusal counts as in the `webhook.verify.outcome` metric attribute. */
+export function outcomeOf(error: WebhookVerificationError): VerificationOutcome {
+  return PROBLEMS[error.code].outcome ?? "refused";
 }
