@@ -3,16 +3,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { bunBinary, denoBinary } from "@org/test-fixtures/runtimes";
-import { missingOutsideCi } from "@org/test-fixtures/system-tools";
+import { runtimeBinary, runtimeMissingOutsideCi, type RuntimeName } from "@org/test-fixtures/runtimes";
 import { afterEach, describe, expect, it } from "vitest";
 import { signTestWebhook } from "../src/testing.js";
 
 const script = fileURLToPath(new URL("./fixtures/fetch-server.mjs", import.meta.url));
-const runtimes = [
-  { name: "bun", binary: bunBinary, args: (file: string) => [file] },
+const runtimes: { name: RuntimeName; args: (file: string) => string[] }[] = [
+  { name: "bun", args: (file: string) => [file] },
   // The permissions the README lists for the verifier: the network, to listen.
-  { name: "deno", binary: denoBinary, args: (file: string) => ["run", "--allow-net=127.0.0.1", file] },
+  { name: "deno", args: (file: string) => ["run", "--allow-net=127.0.0.1", file] },
 ];
 
 let child: ChildProcess | undefined;
@@ -40,16 +39,12 @@ async function serve(binary: string, args: string[]): Promise<string> {
 }
 
 for (const runtime of runtimes) {
-  describe.skipIf(
-    missingOutsideCi(runtime.name, runtime.binary !== undefined, "pnpm install: its npm package ships it"),
-  )(`the fetch handler on real ${runtime.name}`, () => {
+  describe.skipIf(runtimeMissingOutsideCi(runtime.name))(`the fetch handler on real ${runtime.name}`, () => {
     it(
       "answers a signed batch 200 and refuses a forged one 401, a replay 200 duplicate",
       { timeout: 30_000 },
       async () => {
-        if (runtime.binary === undefined)
-          throw new Error(`${runtime.name} is not installed (its npm package ships it)`);
-        const url = await serve(runtime.binary, runtime.args(script));
+        const url = await serve(runtimeBinary(runtime.name), runtime.args(script));
         const payload = { meta: { hostname: "test" }, events: [] };
         const { body, headers } = await signTestWebhook({
           secret: "runtime-secret",

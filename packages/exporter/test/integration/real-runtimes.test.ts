@@ -7,19 +7,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bunBinary, denoBinary } from "@org/test-fixtures/runtimes";
+import { runtimeBinary, runtimeMissingOutsideCi, type RuntimeName } from "@org/test-fixtures/runtimes";
 import { startReceiver, type Receiver } from "@org/test-fixtures/receiver";
-import { missingOutsideCi } from "@org/test-fixtures/system-tools";
 import { verifyWebhook } from "@org/webhook-verify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const script = fileURLToPath(new URL("../fixtures/runtime-child.mjs", import.meta.url));
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
-const runtimes = [
-  { name: "bun", binary: bunBinary, args: (rest: string[]) => [script, ...rest] },
+const runtimes: { name: RuntimeName; args: (rest: string[]) => string[] }[] = [
+  { name: "bun", args: (rest: string[]) => [script, ...rest] },
   {
     name: "deno",
-    binary: denoBinary,
     // The README's permissions: the endpoint's host, the host name (the spool's lock), the two variables
     // undici reads, the spool; reading the package itself. validateEvents is given: NODE_ENV is not read.
     args: (rest: string[]) => [
@@ -85,20 +83,16 @@ function run(binary: string, args: string[]) {
 }
 
 for (const runtime of runtimes) {
-  describe.skipIf(
-    missingOutsideCi(runtime.name, runtime.binary !== undefined, "pnpm install: its npm package ships it"),
-  )(`the exporter on real ${runtime.name}`, () => {
+  describe.skipIf(runtimeMissingOutsideCi(runtime.name))(`the exporter on real ${runtime.name}`, () => {
     it(
       "spools what a 503 refused, closes on SIGTERM, and the next start delivers it under the same webhook-id",
       { timeout: 60_000 },
       async () => {
-        if (runtime.binary === undefined)
-          throw new Error(`${runtime.name} is not installed (its npm package ships it)`);
         receiver.respond((_request, _index, res) => {
           res.statusCode = 503;
           res.end();
         });
-        const first = run(runtime.binary, runtime.args([receiver.url, dir, "add"]));
+        const first = run(runtimeBinary(runtime.name), runtime.args([receiver.url, dir, "add"]));
         expect(first.stats(await first.line("flushed"))).toMatchObject({ added: 3, sent: 0, pending: 3 });
         first.child.kill("SIGTERM");
         const [code, signal] = await first.exited;
@@ -111,7 +105,7 @@ for (const runtime of runtimes) {
           res.statusCode = 204;
           res.end();
         });
-        const second = run(runtime.binary, runtime.args([receiver.url, dir, "resume"]));
+        const second = run(runtimeBinary(runtime.name), runtime.args([receiver.url, dir, "resume"]));
         expect(second.stats(await second.line("closed"))).toMatchObject({
           added: 3,
           sent: 3,
@@ -130,31 +124,27 @@ for (const runtime of runtimes) {
   });
 }
 
-describe.skipIf(missingOutsideCi("deno", denoBinary !== undefined, "pnpm install: its npm package ships it"))(
-  "the exporter on real deno without --allow-env",
-  () => {
-    it(
-      "refuses to start, naming the variables undici reads, instead of failing every send as network",
-      { timeout: 30_000 },
-      async () => {
-        if (denoBinary === undefined) throw new Error("deno is not installed (its npm package ships it)");
-        const child = run(denoBinary, [
-          "run",
-          "--allow-net=127.0.0.1",
-          "--allow-sys=hostname",
-          `--allow-read=${dir},${packageDir}`,
-          `--allow-write=${dir}`,
-          script,
-          receiver.url,
-          dir,
-          "add",
-        ]);
-        const [code] = await child.exited;
-        expect(code).not.toBe(0);
-        expect(child.errors()).toMatch(/ERR_WEBHOOK_CONFIG|--allow-env=JEST_WORKER_ID,UNDICI_NO_WASM_SIMD/);
-        expect(child.errors()).toContain("--allow-env=JEST_WORKER_ID,UNDICI_NO_WASM_SIMD");
-        expect(receiver.requests).toHaveLength(0);
-      },
-    );
-  },
-);
+describe.skipIf(runtimeMissingOutsideCi("deno"))("the exporter on real deno without --allow-env", () => {
+  it(
+    "refuses to start, naming the variables undici reads, instead of failing every send as network",
+    { timeout: 30_000 },
+    async () => {
+      const child = run(runtimeBinary("deno"), [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-sys=hostname",
+        `--allow-read=${dir},${packageDir}`,
+        `--allow-write=${dir}`,
+        script,
+        receiver.url,
+        dir,
+        "add",
+      ]);
+      const [code] = await child.exited;
+      expect(code).not.toBe(0);
+      expect(child.errors()).toMatch(/ERR_WEBHOOK_CONFIG|--allow-env=JEST_WORKER_ID,UNDICI_NO_WASM_SIMD/);
+      expect(child.errors()).toContain("--allow-env=JEST_WORKER_ID,UNDICI_NO_WASM_SIMD");
+      expect(receiver.requests).toHaveLength(0);
+    },
+  );
+});
