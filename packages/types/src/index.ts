@@ -7,7 +7,7 @@ export type { FieldSpec, FieldType, InferShape, JsonValue, ShapeSpec } from "./f
 export type { ValidationIssue } from "./errors.js";
 export { MAX_REPORTED_ISSUES, WebhookValidationError } from "./errors.js";
 export type { SafeParseFailure, SafeParseResult, SafeParseSuccess } from "./validate.js";
-export { isValidEvent } from "./is-valid-event.js";
+export { isValidEvent, isValidFeatureEvent, isValidTrackingEvent } from "./is-valid-event.js";
 export { MAX_EVENT_FIELD_DEPTH, MAX_JSON_DEPTH, nestsDeeperThan } from "./json-checks.js";
 export {
   isFeatureEvent,

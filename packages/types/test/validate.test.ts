@@ -5,6 +5,8 @@ import { nearlyValidEvent } from "@org/test-fixtures/awkward-events";
 import {
   deriveSecretKeys,
   isValidEvent,
+  isValidFeatureEvent,
+  isValidTrackingEvent,
   MAX_REPORTED_ISSUES,
   parseEvent,
   parsePayload,
@@ -212,6 +214,24 @@ describe("isValidEvent", () => {
     for (const input of [null, [], "event", { ...featureEvent, kind: "other" }])
       expect(isValidEvent(input)).toBe(false);
   });
+
+  it("refuses an array that carries an event's keys (JSON would write it as [])", () => {
+    const disguised = Object.assign([], featureEvent);
+    expect(isValidEvent(disguised)).toBe(false);
+    expect(isValidFeatureEvent(disguised)).toBe(false);
+  });
+
+  it("has one validator per kind that accepts exactly the valid events of its kind", () => {
+    fc.assert(
+      fc.property(mutatedEvent, (event) => {
+        const valid = isValidEvent(event);
+        const kind = (event as { kind?: unknown }).kind;
+        expect(isValidFeatureEvent(event)).toBe(valid && kind === "feature");
+        expect(isValidTrackingEvent(event)).toBe(valid && kind === "tracking");
+      }),
+      { numRuns: 2000 },
+    );
+  }, 60_000);
 });
 
 describe("parsePayload with hostile keys", () => {
