@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createBatchCutter } from "./batches/batch-cutter.js";
 import { createBatchQueue } from "./queue/batch-queue.js";
 import { createBatchSender } from "./delivery/batch-sender.js";
-import { checkEvent } from "./batches/check-event.js";
+import { createEventCheck } from "./batches/check-event.js";
 import { createDeliveryLoop } from "./delivery/delivery-loop.js";
 import { WebhookExporterError } from "./errors.js";
 import type { FlushResult, WebhookExporter } from "./exporter-api.js";
@@ -32,6 +32,9 @@ function warnUnsigned(observer: Observer, endpoint: string): void {
   process.emitWarning(message, { code: "WEBHOOK_EXPORTER_UNSIGNED" });
   observer.note("warn", message);
 }
+
+const closedError = () =>
+  new WebhookExporterError("ERR_WEBHOOK_CLOSED", "add() after close(): the exporter no longer accepts events");
 
 /**
  * Below this many milliseconds, a flush interval or a request timeout was almost surely meant in
@@ -145,6 +148,14 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
     backoff: { baseMs: options.retryBaseDelayMs, capMs: options.flushIntervalMs },
     restored,
   });
+  const checkEvent = createEventCheck(options);
+  const { maxEventInMemory, maxBufferedEvents } = options;
+  /** After an add() that filled a batch's worth, or while batches wait: a flush, and the memory bound. */
+  const onBacklog = (open: number) => {
+    if (open >= maxEventInMemory) driver.startInBackground();
+    // Open events alone stay under the bound (maxEventInMemory <= maxBufferedEvents): only waiting batches can push past it.
+    if (memory.inMemory() > maxBufferedEvents) memory.enforce();
+  };
   let closed = false;
   let closePromise: Promise<FlushResult> | undefined;
 
@@ -181,19 +192,12 @@ export function createWebhookExporter(input: WebhookExporterOptions): WebhookExp
 
   const exporter: WebhookExporter = {
     add(event) {
-      // The hot path: a shallow check of each field and one array push.
-      if (closed)
-        throw new WebhookExporterError(
-          "ERR_WEBHOOK_CLOSED",
-          "add() after close(): the exporter no longer accepts events",
-        );
-      checkEvent(event, options);
+      // The hot path: one pass of plain reads over the event and one array push; the rest is rare.
+      if (closed) throw closedError();
+      checkEvent(event);
       const open = buffer.push(event);
       ledger.accepted();
-      if (open >= options.maxEventInMemory) driver.startInBackground();
-      // Open events alone stay under the bound (maxEventInMemory <= maxBufferedEvents): only waiting batches can push past it.
-      if ((open >= options.maxEventInMemory || buffer.batchCount > 0) && memory.inMemory() > options.maxBufferedEvents)
-        memory.enforce();
+      if (open >= maxEventInMemory || buffer.batchCount > 0) onBacklog(open);
     },
     flush() {
       return closePromise ?? driver.run();

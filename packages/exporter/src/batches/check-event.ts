@@ -1,4 +1,10 @@
-import { isValidEvent, safeParseEvent, type ValidationIssue, type WebhookEvent } from "@org/webhook-types";
+import {
+  isValidFeatureEvent,
+  isValidTrackingEvent,
+  safeParseEvent,
+  type ValidationIssue,
+  type WebhookEvent,
+} from "@org/webhook-types";
 import { describeReceived, WebhookExporterError } from "../errors.js";
 import type { ResolvedOptions } from "../config/options.js";
 
@@ -7,29 +13,40 @@ const MAX_DEPTH = 64;
 const NESTED_FIELDS = ["value", "metadata", "evaluationContext", "trackingEventDetails"] as const;
 
 /**
- * Refuses, always, an event that would break its batch: of the other kind, a required key missing or
- * of the wrong type, a value JSON cannot hold (a function, a Symbol), a `creationDate` in milliseconds.
- * These checks are shallow and cheap; one such event in production would otherwise make the receiver
- * refuse every batch it lands in. With `validateEvents`, the nested values are walked as well.
+ * The check `add()` runs on each event, made once per exporter. It refuses, always, an event that
+ * would break its batch: of the other kind, a required key missing or of the wrong type, a value JSON
+ * cannot hold (a function, a Symbol), a `creationDate` in milliseconds, nesting deeper than Go reads.
+ * A valid event costs one pass of plain reads (the kind's own validator); only a refused one is looked
+ * at again, to say why. With `validateEvents`, the nested values are walked as well.
  * @throws {WebhookExporterError} `ERR_WEBHOOK_EVENT` with the validation issues.
  */
-export function checkEvent(event: WebhookEvent, options: Pick<ResolvedOptions, "eventType" | "validateEvents">): void {
+export function createEventCheck(
+  options: Pick<ResolvedOptions, "eventType" | "validateEvents">,
+): (event: WebhookEvent) => void {
+  const { eventType, validateEvents } = options;
+  const isValidOfKind = eventType === "feature" ? isValidFeatureEvent : isValidTrackingEvent;
+  return (event) => {
+    if (!isValidOfKind(event)) refuse(event, eventType);
+    if (validateEvents) checkNested(event);
+  };
+}
+
+function refuse(event: WebhookEvent, eventType: ResolvedOptions["eventType"]): never {
   const kind = (event as { kind?: unknown } | null)?.kind;
-  if (kind !== options.eventType) {
+  if (kind !== eventType)
     throw new WebhookExporterError(
       "ERR_WEBHOOK_EVENT",
-      `this exporter carries ${options.eventType} events, got kind ${describeReceived(kind)}`,
+      `this exporter carries ${eventType} events, got kind ${describeReceived(kind)}`,
     );
-  }
-  if (!isValidEvent(event)) {
-    const result = safeParseEvent(event);
-    const issues = result.success ? [] : result.error.issues;
-    throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.success ? "invalid event" : result.error.message, {
-      cause: result.success ? undefined : result.error,
-      issues,
-    });
-  }
-  if (!options.validateEvents) return;
+  const result = safeParseEvent(event);
+  throw new WebhookExporterError("ERR_WEBHOOK_EVENT", result.success ? "invalid event" : result.error.message, {
+    cause: result.success ? undefined : result.error,
+    issues: result.success ? [] : result.error.issues,
+  });
+}
+
+/** What only `validateEvents` walks: every nested value JSON cannot represent as written. */
+function checkNested(event: WebhookEvent): void {
   const record = event as unknown as Record<string, unknown>;
   for (const field of NESTED_FIELDS) {
     const issue = findNonJson(record[field], `/${field}`, 0);

@@ -39,96 +39,101 @@ export interface EventBuffer {
 }
 
 export function createEventBuffer(): EventBuffer {
-  let open: WebhookEvent[] = [];
+  return new ArrayEventBuffer();
+}
+
+/**
+ * A class, not an object literal of closures: its getters live on one prototype, so `add()`'s read of
+ * `batchCount` is inlined. Getters of an object literal made per call each get a map of their own,
+ * and the read became a megamorphic lookup that cost more than the push.
+ */
+class ArrayEventBuffer implements EventBuffer {
+  private open: WebhookEvent[] = [];
   // Dropping from the front of `open` moves this index instead of shifting the array.
-  let openHead = 0;
-  let batches: Batch[] = [];
-  let batchedEvents = 0;
+  private openHead = 0;
+  private waiting: Batch[] = [];
+  private batchedEvents = 0;
 
-  const openCount = () => open.length - openHead;
-
-  return {
-    get openCount() {
-      return openCount();
-    },
-    get pendingCount() {
-      return batchedEvents + openCount();
-    },
-    get batchCount() {
-      return batches.length;
-    },
-    push(event) {
-      return open.push(event) - openHead;
-    },
-    takeOpen(max = Infinity) {
-      if (max < openCount()) {
-        const taken = open.slice(openHead, openHead + max);
-        openHead += max;
-        return taken;
-      }
-      const taken = openHead === 0 ? open : open.slice(openHead);
-      open = [];
-      openHead = 0;
+  get openCount(): number {
+    return this.open.length - this.openHead;
+  }
+  get pendingCount(): number {
+    return this.batchedEvents + this.openCount;
+  }
+  get batchCount(): number {
+    return this.waiting.length;
+  }
+  push(event: WebhookEvent): number {
+    return this.open.push(event) - this.openHead;
+  }
+  takeOpen(max = Infinity): WebhookEvent[] {
+    if (max < this.openCount) {
+      const taken = this.open.slice(this.openHead, this.openHead + max);
+      this.openHead += max;
       return taken;
-    },
-    returnOpen(events) {
-      if (events.length === 0) return;
-      open = [...events, ...open.slice(openHead)];
-      openHead = 0;
-    },
-    addBatches(added, position = "back") {
-      batches = position === "back" ? [...batches, ...added] : [...added, ...batches];
-      for (const batch of added) batchedEvents += batch.count;
-    },
-    firstBatch() {
-      return batches[0];
-    },
-    batches() {
-      return batches;
-    },
-    removeBatch(batch) {
-      const index = batches.indexOf(batch);
-      if (index === -1) return false;
-      batches.splice(index, 1);
-      batchedEvents -= batch.count;
-      return true;
-    },
-    moveToBack(batch) {
-      const index = batches.indexOf(batch);
-      if (index === -1) return false;
-      batches.splice(index, 1);
-      batches.push(batch);
-      return true;
-    },
-    replaceBatch(batch, replacements) {
-      const index = batches.indexOf(batch);
-      if (index === -1) return false;
-      batches.splice(index, 1, ...replacements);
-      batchedEvents -= batch.count;
-      for (const replacement of replacements) batchedEvents += replacement.count;
-      return true;
-    },
-    oldestInMemory(excess, isBusy) {
-      const oldest: Batch[] = [];
-      let remaining = excess;
-      for (const batch of batches) {
-        if (remaining <= 0) break;
-        // A batch on disk only frees no memory; one on the wire must stay.
-        if (batch.body === undefined || isBusy(batch)) continue;
-        oldest.push(batch);
-        remaining -= batch.count;
-      }
-      return oldest;
-    },
-    dropOldestOpen(count) {
-      const openEvents = Math.min(Math.max(count, 0), openCount());
-      openHead += openEvents;
-      // Keep the array from growing without bound while its front is dropped.
-      if (openHead > 1024 && openHead * 2 > open.length) {
-        open = open.slice(openHead);
-        openHead = 0;
-      }
-      return openEvents;
-    },
-  };
+    }
+    const taken = this.openHead === 0 ? this.open : this.open.slice(this.openHead);
+    this.open = [];
+    this.openHead = 0;
+    return taken;
+  }
+  returnOpen(events: readonly WebhookEvent[]): void {
+    if (events.length === 0) return;
+    this.open = [...events, ...this.open.slice(this.openHead)];
+    this.openHead = 0;
+  }
+  addBatches(added: readonly Batch[], position: "back" | "front" = "back"): void {
+    this.waiting = position === "back" ? [...this.waiting, ...added] : [...added, ...this.waiting];
+    for (const batch of added) this.batchedEvents += batch.count;
+  }
+  firstBatch(): Batch | undefined {
+    return this.waiting[0];
+  }
+  batches(): readonly Batch[] {
+    return this.waiting;
+  }
+  removeBatch(batch: Batch): boolean {
+    const index = this.waiting.indexOf(batch);
+    if (index === -1) return false;
+    this.waiting.splice(index, 1);
+    this.batchedEvents -= batch.count;
+    return true;
+  }
+  moveToBack(batch: Batch): boolean {
+    const index = this.waiting.indexOf(batch);
+    if (index === -1) return false;
+    this.waiting.splice(index, 1);
+    this.waiting.push(batch);
+    return true;
+  }
+  replaceBatch(batch: Batch, replacements: readonly Batch[]): boolean {
+    const index = this.waiting.indexOf(batch);
+    if (index === -1) return false;
+    this.waiting.splice(index, 1, ...replacements);
+    this.batchedEvents -= batch.count;
+    for (const replacement of replacements) this.batchedEvents += replacement.count;
+    return true;
+  }
+  oldestInMemory(excess: number, isBusy: (batch: Batch) => boolean): Batch[] {
+    const oldest: Batch[] = [];
+    let remaining = excess;
+    for (const batch of this.waiting) {
+      if (remaining <= 0) break;
+      // A batch on disk only frees no memory; one on the wire must stay.
+      if (batch.body === undefined || isBusy(batch)) continue;
+      oldest.push(batch);
+      remaining -= batch.count;
+    }
+    return oldest;
+  }
+  dropOldestOpen(count: number): number {
+    const openEvents = Math.min(Math.max(count, 0), this.openCount);
+    this.openHead += openEvents;
+    // Keep the array from growing without bound while its front is dropped.
+    if (this.openHead > 1024 && this.openHead * 2 > this.open.length) {
+      this.open = this.open.slice(this.openHead);
+      this.openHead = 0;
+    }
+    return openEvents;
+  }
 }
