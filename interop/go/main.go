@@ -6,6 +6,9 @@
 //	                              types and prints them re-encoded
 //	interop send <url> <secret>   POSTs a payload as GO Feature Flag's webhook exporter does (body from
 //	                              stdin), prints the HTTP status
+//	interop bench <url> <secret> <count> <per-call>
+//	                              sends the benchmarks' events as GO Feature Flag's Export does and
+//	                              prints the milliseconds it took (bench.go)
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -82,7 +86,7 @@ func roundtrip(body []byte) ([]byte, error) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: interop marshal <secret> | roundtrip | send <url> <secret>")
+		fmt.Fprintln(os.Stderr, "usage: interop marshal <secret> | roundtrip | send <url> <secret> | bench <url> <secret> <count> <per-call>")
 		os.Exit(2)
 	}
 	in := bufio.NewScanner(os.Stdin)
@@ -131,6 +135,17 @@ func main() {
 		}
 		_ = response.Body.Close()
 		fmt.Println(response.StatusCode)
+	case "bench":
+		count, countErr := strconv.Atoi(os.Args[4])
+		perCall, perCallErr := strconv.Atoi(os.Args[5])
+		if countErr != nil || perCallErr != nil || count <= 0 || perCall <= 0 {
+			fmt.Fprintln(os.Stderr, "usage: interop bench <url> <secret> <count> <per-call>")
+			os.Exit(2)
+		}
+		if err := benchSend(os.Args[2], os.Args[3], count, perCall); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown command", os.Args[1])
 		os.Exit(2)

@@ -7,26 +7,10 @@
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { paired, record, ROUNDS, scaled } from "../../../scripts/bench-kit.mjs";
+import { startSink } from "./sink-process.mjs";
 
 const WARMUP_MS = scaled(3_000, 200);
 const WINDOW_MS = scaled(5_000, 300);
-
-/** The sink, in a child process: parses every body; `received()` asks how many events it has parsed. */
-async function startSink() {
-  const child = fork(new URL("./steady-rate-receiver.mjs", import.meta.url), {
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const [{ port }] = await once(child, "message");
-  return {
-    url: `http://127.0.0.1:${port}/webhook`,
-    received: async () => {
-      child.send("count");
-      const [{ received }] = await once(child, "message");
-      return received;
-    },
-    close: () => child.kill(),
-  };
-}
 
 /** One sender, in a fresh process, for the warm-up and the window; its figures, checked against the sink. */
 async function measure(sink, kind) {
@@ -46,7 +30,7 @@ async function measure(sink, kind) {
   return result;
 }
 
-const sink = await startSink();
+const sink = await startSink("bench-secret");
 const rounds = { exporter: [], spool: [], hand: [] };
 try {
   for (let round = 0; round < ROUNDS; round++)
