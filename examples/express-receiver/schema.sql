@@ -53,3 +53,18 @@ CREATE TABLE IF NOT EXISTS webhook_duplicates (
   webhook_id  text,
   body_digest text
 );
+
+-- Where a batch's copy came from, when a copy can arrive twice (a Kafka message read again after a
+-- crash: topic/partition/offset). NULL for a batch posted straight to a receiver.
+ALTER TABLE webhook_batches ADD COLUMN IF NOT EXISTS source text;
+CREATE UNIQUE INDEX IF NOT EXISTS webhook_batches_source ON webhook_batches (source);
+
+-- Feature events per minute (of creationDate; 'infinity' past year 9999), flag and variation: kept by
+-- the statement that stores their batch (the store's rollup option), so they count each event once.
+CREATE TABLE IF NOT EXISTS flag_minutes (
+  minute    timestamptz NOT NULL,
+  flag_key  text        NOT NULL,
+  variation text        NOT NULL,
+  events    bigint      NOT NULL,
+  PRIMARY KEY (minute, flag_key, variation)
+);

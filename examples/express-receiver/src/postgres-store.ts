@@ -22,6 +22,20 @@ export interface IncomingBatch {
   /** The body's HMAC, hex. */
   digest: string;
   payload: WebhookPayload;
+  /**
+   * Where this copy came from, when it can arrive twice as the same copy (a Kafka message's
+   * `topic/partition/offset`, read again after a crash): a conflict with a batch stored from the same
+   * source is that copy delivered again (`"redelivered"`), not a duplicate the sender made.
+   */
+  source?: string | undefined;
+}
+
+export interface StoreOptions {
+  /**
+   * Also count feature events per minute (of `creationDate`), flag and variation in `flag_minutes`,
+   * in the same statement: the counts move with the batches, exactly once.
+   */
+  rollup?: boolean | undefined;
 }
 
 export interface EventStore {
@@ -30,7 +44,7 @@ export interface EventStore {
    * identity is already stored (`"duplicate"`, recorded as such). Rejects when the database does:
    * nothing is half-stored, and the sender's retry will try again.
    */
-  storeBatch(batch: IncomingBatch): Promise<"stored" | "duplicate">;
+  storeBatch(batch: IncomingBatch): Promise<"stored" | "duplicate" | "redelivered">;
   /** Records a re-sent batch a replay store acknowledged before the handler ran (its identities unknown here). */
   countReplayed(): Promise<void>;
   stats(): Promise<ReceiverStats>;
@@ -47,8 +61,8 @@ const SCHEMA_FILE = new URL("../schema.sql", import.meta.url);
 // this one conflicts (a duplicate); if it rolls back, this one stores the batch.
 const INSERT_BATCH = `
   WITH batch AS (
-    INSERT INTO webhook_batches (webhook_id, body_digest, meta, event_count)
-    VALUES ($1, $2, $3::jsonb, $4)
+    INSERT INTO webhook_batches (webhook_id, body_digest, meta, event_count, source)
+    VALUES ($1, $2, $3::jsonb, $4, $25)
     ON CONFLICT DO NOTHING
     RETURNING id
   ), features AS (
@@ -62,8 +76,19 @@ const INSERT_BATCH = `
       event_key, evaluation_context, tracking_event_details)
     SELECT batch.id, e.* FROM batch, unnest($17::int[], $18::text[], $19::text[], $20::bigint[],
       $21::timestamptz[], $22::text[], $23::jsonb[], $24::jsonb[]) AS e
-  )
-  SELECT id FROM batch`;
+  )`;
+
+// The per-minute counts of the same statement's feature events. Rows are locked in key order, so that
+// sinks storing batches with the same minutes at once wait for each other instead of deadlocking.
+const ROLLUP = `, rollup AS (
+    INSERT INTO flag_minutes (minute, flag_key, variation, events)
+    SELECT coalesce(date_trunc('minute', e.d), 'infinity'), e.f, e.v, count(*)
+    FROM batch, unnest($9::timestamptz[], $10::text[], $11::text[]) AS e(d, f, v)
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (minute, flag_key, variation) DO UPDATE SET events = flag_minutes.events + EXCLUDED.events
+  )`;
+
+const STORED_FROM = `SELECT 1 FROM webhook_batches WHERE source = $1`;
 
 const INSERT_DUPLICATE = `INSERT INTO webhook_duplicates (detected_by, webhook_id, body_digest) VALUES ($1, $2, $3)`;
 
@@ -80,13 +105,14 @@ const STATS_FLAGS = `
   SELECT event_key, 'tracked', count(*)::float8 FROM tracking_events GROUP BY 1`;
 
 /** Applies the schema (idempotent) and returns the store over `client`. */
-export async function createPostgresStore(client: SqlClient): Promise<EventStore> {
+export async function createPostgresStore(client: SqlClient, options: StoreOptions = {}): Promise<EventStore> {
   await client.exec(await readFile(SCHEMA_FILE, "utf8"));
+  const insertBatch = `${INSERT_BATCH}${options.rollup === true ? ROLLUP : ""}\n  SELECT id FROM batch`;
   return {
     kind: client.kind,
-    async storeBatch({ webhookId, digest, payload }) {
+    async storeBatch({ webhookId, digest, payload, source }) {
       const { feature, tracking } = toColumns(payload.events);
-      const [batch] = await client.query<{ id: string }>(INSERT_BATCH, [
+      const [batch] = await client.query<{ id: string }>(insertBatch, [
         webhookId ?? null,
         digest,
         pgJson(payload.meta),
@@ -111,8 +137,10 @@ export async function createPostgresStore(client: SqlClient): Promise<EventStore
         tracking.eventKey,
         tracking.evaluationContext,
         tracking.trackingEventDetails,
+        source ?? null,
       ]);
       if (batch !== undefined) return "stored";
+      if (source !== undefined && (await client.query(STORED_FROM, [source])).length > 0) return "redelivered";
       await client.query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest]);
       return "duplicate";
     },

@@ -43,7 +43,7 @@ const backends: Backend[] = [
       const client = openPostgres(server.url);
       // Each test starts from empty tables (the schema is applied again by createPostgresStore).
       await client.exec(
-        "DROP TABLE IF EXISTS feature_events, tracking_events, webhook_duplicates, webhook_batches CASCADE",
+        "DROP TABLE IF EXISTS feature_events, tracking_events, webhook_duplicates, webhook_batches, flag_minutes CASCADE",
       );
       return client;
     },
@@ -137,6 +137,55 @@ describe.each(backends)("the Postgres store on $name", ({ skip, open }) => {
     expect(Object.getOwnPropertyNames(stats.flags)).toContain("__proto__");
     expect(stats.flags.__proto__).toEqual({ constructor: 1 });
   });
+  it.skipIf(skip)(
+    "with the rollup, counts each stored feature event once per minute, flag and variation, in the same statement",
+    async () => {
+      const rolling = await createPostgresStore(client, { rollup: true });
+      const minutes = () =>
+        client.query<{ minute: string; flag_key: string; variation: string; events: string }>(
+          "SELECT minute::text, flag_key, variation, events::text FROM flag_minutes WHERE flag_key LIKE 'roll-%' ORDER BY 1, 2, 3",
+        );
+      const batch = payload([
+        feature("r1", { key: "roll-a", creationDate: 1_700_000_000 }),
+        feature("r2", { key: "roll-a", creationDate: 1_700_000_030 }),
+        feature("r3", { key: "roll-a", variation: "off", creationDate: 1_700_000_000 }),
+        feature("r4", { key: "roll-b", creationDate: 1_700_000_090 }),
+        feature("r5", { key: "roll-b", creationDate: 9_999_999_999_999 }),
+      ]);
+      expect(await rolling.storeBatch({ webhookId: "roll-1", digest: "roll-d1", payload: batch })).toBe("stored");
+      // The same batch again stores nothing, so it counts nothing.
+      expect(await rolling.storeBatch({ webhookId: "roll-1", digest: "roll-d2", payload: batch })).toBe("duplicate");
+      expect(
+        await rolling.storeBatch({
+          webhookId: "roll-2",
+          digest: "roll-d3",
+          payload: payload([feature("r6", { key: "roll-a", creationDate: 1_700_000_010 })]),
+        }),
+      ).toBe("stored");
+      const rows = (await minutes()).map((row) => `${row.flag_key}/${row.variation}/${row.events}`);
+      expect(rows).toEqual(["roll-a/off/1", "roll-a/on/3", "roll-b/on/1", "roll-b/on/1"]);
+      const [first] = await minutes();
+      expect(new Date(first?.minute ?? "").toISOString()).toBe("2023-11-14T22:13:00.000Z");
+    },
+  );
+
+  it.skipIf(skip)(
+    "tells a copy read again from its source (redelivered) from a copy the sender sent twice",
+    async () => {
+      const batch = payload([feature("s1")]);
+      const duplicatesBefore = (await store.stats()).duplicates;
+      expect(await store.storeBatch({ webhookId: "src-1", digest: "src-d", payload: batch, source: "t/0/7" })).toBe(
+        "stored",
+      );
+      expect(await store.storeBatch({ webhookId: "src-1", digest: "src-d", payload: batch, source: "t/0/7" })).toBe(
+        "redelivered",
+      );
+      expect(await store.storeBatch({ webhookId: "src-1", digest: "src-d", payload: batch, source: "t/3/9" })).toBe(
+        "duplicate",
+      );
+      expect((await store.stats()).duplicates).toBe(duplicatesBefore + 1);
+    },
+  );
 });
 
 describe.skipIf(skipServer)("two replicas on one Postgres server", () => {
