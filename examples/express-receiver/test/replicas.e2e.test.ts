@@ -8,7 +8,7 @@ import { freePort } from "@org/test-fixtures/free-port";
 import { hasPostgres, startPostgres, type PostgresServer } from "@org/test-fixtures/postgres-server";
 import { missingOutsideCi } from "@org/test-fixtures/system-tools";
 import { replica, type Replica } from "./helpers/replica.js";
-import { startRoundRobinProxy, type RoundRobinProxy } from "./helpers/round-robin-proxy.js";
+import { startRoundRobinProxy, type RoundRobinProxy } from "@org/test-fixtures/round-robin-proxy";
 
 const secret = "replicas-secret";
 const EVENTS = 24_000;
