@@ -68,3 +68,7 @@ CREATE TABLE IF NOT EXISTS flag_minutes (
   events    bigint      NOT NULL,
   PRIMARY KEY (minute, flag_key, variation)
 );
+
+-- A duplicate's source, when it has one: a copy read again from Kafka is recorded once.
+ALTER TABLE webhook_duplicates ADD COLUMN IF NOT EXISTS source text;
+CREATE UNIQUE INDEX IF NOT EXISTS webhook_duplicates_source ON webhook_duplicates (source);

@@ -24,8 +24,9 @@ export interface IncomingBatch {
   payload: WebhookPayload;
   /**
    * Where this copy came from, when it can arrive twice as the same copy (a Kafka message's
-   * `topic/partition/offset`, read again after a crash): a conflict with a batch stored from the same
-   * source is that copy delivered again (`"redelivered"`), not a duplicate the sender made.
+   * `topic/partition/offset`, read again after a crash): a conflict with a batch stored, or a duplicate
+   * recorded, from the same source is that copy delivered again (`"redelivered"`, recorded as nothing),
+   * not a duplicate the sender made.
    */
   source?: string | undefined;
 }
@@ -90,7 +91,9 @@ const ROLLUP = `, rollup AS (
 
 const STORED_FROM = `SELECT 1 FROM webhook_batches WHERE source = $1`;
 
-const INSERT_DUPLICATE = `INSERT INTO webhook_duplicates (detected_by, webhook_id, body_digest) VALUES ($1, $2, $3)`;
+// A copy read again from its source (its duplicate row already there) records nothing twice.
+const INSERT_DUPLICATE = `INSERT INTO webhook_duplicates (detected_by, webhook_id, body_digest, source)
+  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1 AS recorded`;
 
 const STATS_TOTALS = `
   SELECT (SELECT count(*) FROM webhook_batches)::float8 AS batches,
@@ -141,11 +144,11 @@ export async function createPostgresStore(client: SqlClient, options: StoreOptio
       ]);
       if (batch !== undefined) return "stored";
       if (source !== undefined && (await client.query(STORED_FROM, [source])).length > 0) return "redelivered";
-      await client.query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest]);
-      return "duplicate";
+      const recorded = await client.query(INSERT_DUPLICATE, ["database", webhookId ?? null, digest, source ?? null]);
+      return recorded.length > 0 ? "duplicate" : "redelivered";
     },
     async countReplayed() {
-      await client.query(INSERT_DUPLICATE, ["replay-store", null, null]);
+      await client.query(INSERT_DUPLICATE, ["replay-store", null, null, null]);
     },
     async stats() {
       const [totals] = await client.query<{

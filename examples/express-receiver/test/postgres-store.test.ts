@@ -183,6 +183,10 @@ describe.each(backends)("the Postgres store on $name", ({ skip, open }) => {
       expect(await store.storeBatch({ webhookId: "src-1", digest: "src-d", payload: batch, source: "t/3/9" })).toBe(
         "duplicate",
       );
+      // The sender's copy, read again from its own source (a sink that died before committing it).
+      expect(await store.storeBatch({ webhookId: "src-1", digest: "src-d", payload: batch, source: "t/3/9" })).toBe(
+        "redelivered",
+      );
       expect((await store.stats()).duplicates).toBe(duplicatesBefore + 1);
     },
   );
