@@ -1,0 +1,24 @@
+// node dist/sink-main.js: DATABASE_URL, KAFKA_BROKERS, KAFKA_TOPIC (webhook-batches), KAFKA_GROUP (webhook-sink).
+import { createPostgresStore, openPostgres } from "@examples/express-receiver/store";
+import { describeError, kafkaEnv, killSelfAfter, onTermination, requiredEnv } from "./env.js";
+import { startSink } from "./sink.js";
+
+const store = await createPostgresStore(openPostgres(requiredEnv("DATABASE_URL")), { rollup: true });
+const sink = startSink({
+  ...kafkaEnv(),
+  groupId: process.env.KAFKA_GROUP ?? "webhook-sink",
+  clientId: `webhook-sink-${process.pid}`,
+  store,
+  afterStore: killSelfAfter("SINK_FAULT_KILL_AFTER_STORE"),
+  onError: (error) => {
+    console.error(`sink: ${describeError(error)}`);
+  },
+});
+// SIGTERM: stop consuming, finish the message in hand (stored, committed), leave the group.
+onTermination(async () => {
+  await sink.close();
+  await store.close();
+});
+
+await sink.ready;
+console.log("sink consuming");

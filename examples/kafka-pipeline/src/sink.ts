@@ -1,0 +1,191 @@
+// The sink: a member of a consumer group that stores each message (one verified batch) into Postgres
+// with the receivers' one-statement store, and commits its offset only once the database committed.
+// A crash between the two reads the message again: the store finds the batch stored from the same
+// source (topic/partition/offset) and it is "redelivered", stored nothing twice, counted as nothing.
+import {
+  Consumer,
+  FetchIsolationLevels,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializer,
+  type Message,
+  type MessagesStream,
+} from "@platformatic/kafka";
+import { parsePayload } from "@org/webhook-types";
+import type { EventStore } from "@examples/express-receiver/store";
+import { HEADERS } from "./edge.js";
+
+export interface SinkOptions {
+  bootstrapBrokers: string[];
+  topic: string;
+  /** The consumer group: sinks of one group share the topic's partitions. */
+  groupId?: string | undefined;
+  clientId?: string | undefined;
+  store: EventStore;
+  /** Sees every failure: a message that is not a batch (committed past), or a store that failed (retried). */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Called once a message is stored, before its offset is committed (the fault tests kill the sink here). */
+  afterStore?: (() => void) | undefined;
+  /** After each message is stored (or found stored) and its offset committed. */
+  onStored?: ((outcome: "stored" | "duplicate" | "redelivered", message: { partition: number }) => void) | undefined;
+}
+
+export interface Sink {
+  /** Resolves when the sink has joined its group and is consuming. */
+  readonly ready: Promise<void>;
+  /** Resolves when consumption ends, after `close()` (a failing client is replaced, not given up on). */
+  readonly done: Promise<void>;
+  /** Stops consuming, finishes the message in hand (stored and committed), leaves the group. */
+  close(): Promise<void>;
+}
+
+type BatchMessage = Message<string, Buffer, string, string>;
+
+/** Backoff while the database refuses: from 100 ms, doubling, at most 5 s. */
+const retryDelay = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt);
+
+/** Offset commits that fail in a row before the sink starts over with a new client. */
+const MAX_FAILED_COMMITS = 5;
+
+function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, string> {
+  const consumer = new Consumer<string, Buffer, string, string>({
+    groupId: options.groupId ?? "webhook-sink",
+    clientId: options.clientId ?? "webhook-sink",
+    bootstrapBrokers: options.bootstrapBrokers,
+    autocommit: false,
+    // Brokers restart and groups rebalance: keep trying (a second apart) rather than give up after 3.
+    retries: 60,
+    retryDelay: 1_000,
+    // A number (FetchIsolationLevels), never a string: a string is taken as read-uncommitted.
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    deserializers: {
+      key: stringDeserializer,
+      value: (value) => value,
+      headerKey: stringDeserializer,
+      headerValue: stringDeserializer,
+    },
+  });
+  // A client emits 'error' (a group that failed to sync while closing, say): reported, never a crash.
+  consumer.on("error", (error: unknown) => options.onError?.(error));
+  return consumer;
+}
+
+const closeConsumer = (consumer: Consumer<string, Buffer, string, string>) =>
+  new Promise<void>((resolve) => {
+    consumer.close(true, () => {
+      resolve();
+    });
+  });
+
+export function startSink(options: SinkOptions): Sink {
+  let stopping = false;
+  // Read through a function: the checks after an await must see a close() that came meanwhile.
+  const isStopping = () => stopping;
+  let wake: (() => void) | undefined;
+  let stream: MessagesStream<string, Buffer, string, string> | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /** Stores one batch, retrying while the database refuses; `undefined` when the sink stops first. */
+  async function store(message: BatchMessage) {
+    const header = (name: string) => message.headers.get(name);
+    let payload;
+    try {
+      payload = parsePayload(JSON.parse(message.value.toString("utf8")));
+    } catch (error) {
+      // Not a batch the edge produced (the edge verified and validated every one): nothing to store, ever.
+      options.onError?.(
+        new Error(`message ${message.partition}/${message.offset} is not a webhook batch`, { cause: error }),
+      );
+      return "skipped" as const;
+    }
+    const batch = {
+      webhookId: header(HEADERS.webhookId),
+      digest: header(HEADERS.digest) ?? message.key,
+      payload,
+      source: `${message.topic}/${message.partition}/${message.offset}`,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await options.store.storeBatch(batch);
+      } catch (error) {
+        options.onError?.(error);
+        if (stopping) return undefined;
+        await sleep(retryDelay(attempt));
+      }
+    }
+  }
+
+  /** Consumes until the sink stops, the stream ends, or commits keep failing (a client that lost its coordinator). */
+  async function run(messages: MessagesStream<string, Buffer, string, string>): Promise<void> {
+    let failedCommits = 0;
+    for await (const message of messages) {
+      const outcome = await store(message);
+      // Stopped while the database refused: not stored, so not committed; the next owner stores it.
+      if (outcome === undefined) break;
+      options.afterStore?.();
+      try {
+        await message.commit();
+        failedCommits = 0;
+      } catch (error) {
+        // The partition moved to another sink, or the group's coordinator moved: the message is read
+        // again (by this sink's next client, or another sink) and found stored: "redelivered".
+        options.onError?.(error);
+        if (++failedCommits >= MAX_FAILED_COMMITS) break;
+      }
+      if (outcome !== "skipped") options.onStored?.(outcome, message);
+      if (stopping) break;
+    }
+  }
+
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  /**
+   * One client after another: a client whose stream ended or failed, or that cannot commit, is closed
+   * and replaced, since a new one finds the brokers and the group's coordinator anew.
+   */
+  async function consumeUntilStopped(): Promise<void> {
+    while (!stopping) {
+      const consumer = createConsumer(options);
+      try {
+        const messages = await consumer.consume({
+          topics: [options.topic],
+          mode: MessagesStreamModes.COMMITTED,
+          fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+          autocommit: false,
+        });
+        stream = messages;
+        messages.on("error", (error) => options.onError?.(error));
+        markReady();
+        await run(messages);
+        await messages.close().catch(() => undefined);
+      } catch (error) {
+        options.onError?.(error);
+      }
+      await closeConsumer(consumer);
+      if (!isStopping()) await sleep(1_000);
+    }
+  }
+
+  const done = consumeUntilStopped();
+  return {
+    ready,
+    done,
+    async close() {
+      stopping = true;
+      wake?.();
+      await stream?.close().catch(() => undefined);
+      await done;
+    },
+  };
+}
