@@ -51,19 +51,26 @@ function isEventObject(input: unknown): input is Record<string, unknown> {
   return typeof input === "object" && input !== null && !Array.isArray(input);
 }
 
+/** The fields both kinds share: who, when, and which flag or tracking event. */
+function hasSubject(event: Record<string, unknown>): boolean {
+  const contextKind = event.contextKind;
+  return (
+    (contextKind === undefined || typeof contextKind === "string") &&
+    typeof event.userKey === "string" &&
+    isUnixSeconds(event.creationDate) &&
+    typeof event.key === "string"
+  );
+}
+
 /**
  * True when `input` is a valid feature event: `isValidEvent` for one kind, for an exporter that
  * carries only that kind.
  */
 export function isValidFeatureEvent(input: unknown): input is FeatureEvent {
-  if (!isEventObject(input)) return false;
-  const contextKind = input.contextKind;
   return (
+    isEventObject(input) &&
     input.kind === "feature" &&
-    (contextKind === undefined || typeof contextKind === "string") &&
-    typeof input.userKey === "string" &&
-    isUnixSeconds(input.creationDate) &&
-    typeof input.key === "string" &&
+    hasSubject(input) &&
     typeof input.variation === "string" &&
     isJsonValue(input.value) &&
     typeof input.default === "boolean" &&
@@ -78,14 +85,10 @@ export function isValidFeatureEvent(input: unknown): input is FeatureEvent {
  * carries only that kind.
  */
 export function isValidTrackingEvent(input: unknown): input is TrackingEvent {
-  if (!isEventObject(input)) return false;
-  const contextKind = input.contextKind;
   return (
+    isEventObject(input) &&
     input.kind === "tracking" &&
-    (contextKind === undefined || typeof contextKind === "string") &&
-    typeof input.userKey === "string" &&
-    isUnixSeconds(input.creationDate) &&
-    typeof input.key === "string" &&
+    hasSubject(input) &&
     isNullableObject(input.evaluationContext) &&
     isNullableObject(input.trackingEventDetails)
   );
