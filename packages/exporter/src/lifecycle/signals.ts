@@ -13,9 +13,9 @@ export function handleTerminationSignals(close: () => Promise<unknown>): () => v
     stop();
     void close().finally(() => {
       process.kill(process.pid, signal);
-      // Deno restores a signal's default action a moment after its last listener goes, so the signal
-      // raised at once can be lost and the process then ends with code 0. With no listener of the app's
-      // own, raise it again until the default action applies (on Node the first one already did).
+      // A runtime may restore a signal's default action only a moment after its last listener goes
+      // (Deno), and the signal raised at once is then lost. With no listener of the app's own, raise it
+      // again until the default action applies; where the first one applied, the process is gone.
       if (process.listenerCount(signal) === 0) setInterval(() => process.kill(process.pid, signal), RERAISE_MS);
     });
   };
