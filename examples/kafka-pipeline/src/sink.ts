@@ -26,15 +26,11 @@ export interface SinkOptions {
   onError?: ((error: unknown) => void) | undefined;
   /** Called once a message is stored, before its offset is committed (the fault tests kill the sink here). */
   afterStore?: (() => void) | undefined;
-  /** After each message is stored (or found stored) and its offset committed. */
-  onStored?: ((outcome: "stored" | "duplicate" | "redelivered", message: { partition: number }) => void) | undefined;
 }
 
 export interface Sink {
   /** Resolves when the sink has joined its group and is consuming. */
   readonly ready: Promise<void>;
-  /** Resolves when consumption ends, after `close()` (a failing client is replaced, not given up on). */
-  readonly done: Promise<void>;
   /** Stops consuming, finishes the message in hand (stored and committed), leaves the group. */
   close(): Promise<void>;
 }
@@ -142,7 +138,6 @@ export function startSink(options: SinkOptions): Sink {
         options.onError?.(error);
         if (++failedCommits >= MAX_FAILED_COMMITS) break;
       }
-      if (outcome !== "skipped") options.onStored?.(outcome, message);
       if (stopping) break;
     }
   }
@@ -180,7 +175,6 @@ export function startSink(options: SinkOptions): Sink {
   const done = consumeUntilStopped();
   return {
     ready,
-    done,
     async close() {
       stopping = true;
       wake?.();
