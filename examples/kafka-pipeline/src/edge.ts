@@ -6,6 +6,7 @@ import { ProduceAcks, Producer, stringSerializer, type MessageToProduce } from "
 import type { WebhookVerificationError } from "@org/webhook-verify";
 import { webhookMiddleware } from "@org/webhook-verify/express";
 import { answerProblem } from "./problem.js";
+import { MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { createSerialSender } from "./serial-sender.js";
 
 /** Header names of each message, as the sink reads them. */
@@ -15,9 +16,6 @@ export const HEADERS = {
   scheme: "scheme",
   receivedAt: "received-at",
 } as const;
-
-/** The most a batch may weigh: GO Feature Flag's default batches are about 18 MB; ours 5 MiB. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface EdgeOptions {
   /** The shared secret (WEBHOOK_SECRET), or several while rotating. */
@@ -30,6 +28,12 @@ export interface EdgeOptions {
   onError?: ((error: unknown) => void) | undefined;
   /** Called once a batch is acknowledged by the brokers, before it is answered (the fault tests kill the edge here). */
   afterProduce?: (() => void) | undefined;
+  /**
+   * How long a send may wait for the brokers' acknowledgement, ms (15,000 by default). Past it the
+   * batches are answered 503 and the producer replaced: the client waits for brokers it cannot reach
+   * without end, and with one send in flight every later batch would wait behind it.
+   */
+  sendTimeoutMs?: number | undefined;
 }
 
 export interface Edge {
@@ -42,6 +46,22 @@ export interface Edge {
 type RawRequest = Request & { rawBody?: Buffer };
 
 type BatchProducer = Producer<string, Buffer, string, string>;
+type BatchMessage = MessageToProduce<string, Buffer, string, string>;
+
+/** `promise`, or a rejection once `ms` passed first. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`Kafka did not acknowledge within ${String(ms)} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function createProducer(options: EdgeOptions): BatchProducer {
   const producer = new Producer<string, Buffer, string, string>({
@@ -69,16 +89,25 @@ export function createEdge(options: EdgeOptions): Edge {
    * with sends in flight), and every later send would fail: the next request gets a new producer, a new
    * idempotent session. The failed batch is answered 503 and re-sent by its sender, a new message.
    */
-  const produce = createSerialSender<MessageToProduce<string, Buffer, string, string>>(async (messages) => {
-    try {
-      await producer.send({ messages });
-    } catch (error) {
-      const failed = producer;
-      producer = createProducer(options);
-      failed.close().catch(() => undefined);
-      throw error;
-    }
-  });
+  const sendTimeoutMs = options.sendTimeoutMs ?? 15_000;
+  const produce = createSerialSender<BatchMessage>(
+    async (messages) => {
+      try {
+        await within(sendTimeoutMs, producer.send({ messages }));
+      } catch (error) {
+        // Timed out, the send may still land: its batches are answered 503 and re-sent, and the sink
+        // records the second copy as a duplicate.
+        const failed = producer;
+        producer = createProducer(options);
+        failed.close(true, () => undefined);
+        throw error;
+      }
+    },
+    {
+      maxSendBytes: MAX_BODY_BYTES + MESSAGE_OVERHEAD_BYTES,
+      weigh: (message) => (message.value?.length ?? 0) + MESSAGE_OVERHEAD_BYTES,
+    },
+  );
   const app = express();
   app.post(
     "/webhook",
@@ -111,6 +140,11 @@ export function createEdge(options: EdgeOptions): Edge {
   );
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     options.onError?.(error);
+    // A body over the limit: 413, so that the sender splits the batch rather than retry it as it is.
+    if ((error as { type?: unknown }).type === "entity.too.large") {
+      answerProblem(res, 413, `the batch is larger than ${String(MAX_BODY_BYTES)} bytes; send smaller batches`);
+      return;
+    }
     answerProblem(res, 503, "the batch could not be handed to Kafka; retry", 1);
   });
   return {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Admin } from "@platformatic/kafka";
 import { freePort } from "@org/test-fixtures/free-port";
+import { KAFKA_MAX_MESSAGE_BYTES } from "./limits.js";
 
 /** kafka/libs: the broker's jars. */
 export const KAFKA_LIBS = new URL("../kafka/libs/", import.meta.url).pathname;
@@ -78,6 +79,8 @@ function serverProperties(options: {
     "group.initial.rebalance.delay.ms=0",
     // A replica that lost its leader is not elected unless it was in sync: no acknowledged write is lost.
     "unclean.leader.election.enable=false",
+    // Batches of up to 32 MiB (GO Feature Flag's are about 18 MB): Kafka's default takes 1 MiB.
+    `message.max.bytes=${String(KAFKA_MAX_MESSAGE_BYTES)}`,
     "",
   ].join("\n");
 }

@@ -18,6 +18,10 @@ const sink = startSink({
 onTermination(async () => {
   await sink.close();
   await store.close();
+  const { stored, duplicate, redelivered, skipped, partitions } = sink.stats();
+  console.log(
+    `sink stopped: stored ${stored} batches from partitions [${partitions.join(",")}]; ${duplicate} duplicates, ${redelivered} redelivered, ${skipped} skipped`,
+  );
 });
 
 await sink.ready;

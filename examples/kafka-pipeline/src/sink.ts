@@ -14,6 +14,7 @@ import {
 import { parsePayload } from "@org/webhook-types";
 import type { EventStore } from "@examples/express-receiver/store";
 import { HEADERS } from "./edge.js";
+import { KAFKA_MAX_MESSAGE_BYTES } from "./limits.js";
 
 export interface SinkOptions {
   bootstrapBrokers: string[];
@@ -28,9 +29,23 @@ export interface SinkOptions {
   afterStore?: (() => void) | undefined;
 }
 
+/** What one sink did, counted by the store's answer: the batches it stored, and the partitions they came from. */
+export interface SinkStats {
+  stored: number;
+  /** Copies of a batch already stored (Kafka held it twice): recorded as duplicates, stored nothing. */
+  duplicate: number;
+  /** Messages read again after a crash between the database's commit and the offset's: stored nothing. */
+  redelivered: number;
+  /** Messages that were not a webhook batch: committed past. */
+  skipped: number;
+  /** The partitions this sink stored batches from, ascending. */
+  partitions: number[];
+}
+
 export interface Sink {
   /** Resolves when the sink has joined its group and is consuming. */
   readonly ready: Promise<void>;
+  stats(): SinkStats;
   /** Stops consuming, finishes the message in hand (stored and committed), leaves the group. */
   close(): Promise<void>;
 }
@@ -54,6 +69,8 @@ function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, 
     retryDelay: 1_000,
     // A number (FetchIsolationLevels), never a string: a string is taken as read-uncommitted.
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    // The largest batch the edge produces fits in one fetch.
+    maxBytes: KAFKA_MAX_MESSAGE_BYTES,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     deserializers: {
@@ -81,6 +98,8 @@ export function startSink(options: SinkOptions): Sink {
   const isStopping = () => stopping;
   let wake: (() => void) | undefined;
   let stream: MessagesStream<string, Buffer, string, string> | undefined;
+  const counts = { stored: 0, duplicate: 0, redelivered: 0, skipped: 0 };
+  const partitions = new Set<number>();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -128,6 +147,8 @@ export function startSink(options: SinkOptions): Sink {
       const outcome = await store(message);
       // Stopped while the database refused: not stored, so not committed; the next owner stores it.
       if (outcome === undefined) break;
+      counts[outcome] += 1;
+      if (outcome === "stored") partitions.add(message.partition);
       options.afterStore?.();
       try {
         await message.commit();
@@ -175,6 +196,7 @@ export function startSink(options: SinkOptions): Sink {
   const done = consumeUntilStopped();
   return {
     ready,
+    stats: () => ({ ...counts, partitions: [...partitions].sort((a, b) => a - b) }),
     async close() {
       stopping = true;
       wake?.();

@@ -14,6 +14,7 @@ import { Consumer } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebhookExporter } from "@org/webhook-exporter";
 import { createFeatureEvent } from "@org/webhook-types";
+import { signTestWebhook } from "@org/webhook-verify/testing";
 import { freePort } from "@org/test-fixtures/free-port";
 import { nodeService, type NodeService } from "@org/test-fixtures/node-service";
 import { hasPostgres, startPostgres, type PostgresServer } from "@org/test-fixtures/postgres-server";
@@ -26,6 +27,7 @@ const topic = "webhook-batches";
 const edgeMain = new URL("../dist/edge-main.js", import.meta.url).pathname;
 const sinkMain = new URL("../dist/sink-main.js", import.meta.url).pathname;
 const EVENTS = 12_000;
+const BIG_BATCH = 100_000;
 
 if (!hasPostgres && process.env.CI) throw new Error("the Kafka pipeline's tests need postgresql (.ci/run installs it)");
 
@@ -37,6 +39,8 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
   let proxy: RoundRobinProxy;
   const edges: NodeService[] = [];
   const sinks: NodeService[] = [];
+  /** Every sink process that ever ran, and the slot (0 or 1) it filled: what each stored is in its last line. */
+  const everySink: { slot: number; service: NodeService }[] = [];
   const env = () => ({ WEBHOOK_SECRET: secret, KAFKA_BROKERS: cluster.bootstrapBrokers.join(","), KAFKA_TOPIC: topic });
 
   beforeAll(async () => {
@@ -75,6 +79,7 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
       if (ending || (signal !== "SIGKILL" && code !== 1)) return;
       const next = healthy();
       services[index] = next;
+      if (services === sinks) everySink.push({ slot: index, service: next });
       // One that dies before it is ready (a broker still down) is watched like any other, and started again.
       await next.start().catch(() => new Promise((resolve) => setTimeout(resolve, 1_000)));
       if (isEnding()) await next.kill();
@@ -107,6 +112,7 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
         "sink consuming",
       );
       sinks.push(faulty);
+      everySink.push({ slot: index, service: faulty });
       await faulty.start();
       supervise(sinks, index, () => nodeService(sinkMain, sinkEnv, "sink consuming"));
     }
@@ -157,6 +163,7 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
     expect(await stopped, leaving.errors).toBe(0);
     const replacement = nodeService(sinkMain, sinkEnv, "sink consuming");
     sinks[1] = replacement;
+    everySink.push({ slot: 1, service: replacement });
     await replacement.start();
     supervise(sinks, 1, () => nodeService(sinkMain, sinkEnv, "sink consuming"));
 
@@ -168,9 +175,38 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
     await exporter.close();
     expect(exporter.stats()).toMatchObject({ added: EVENTS, sent: EVENTS, dropped: 0, pending: 0 });
 
+    // A batch as large as GO Feature Flag sends by default (about 15 MB here): over Kafka's default
+    // message size (1 MiB) and the client's default fetch (10 MB). Posted to an edge until it answers 200.
+    const bigEvents = Array.from({ length: BIG_BATCH }, (_, index) => {
+      const userKey = `big-${String(index)}`;
+      added.add(userKey);
+      return createFeatureEvent({
+        userKey,
+        key: "flag-big",
+        variation: "on",
+        value: true,
+        creationDate: 1_767_225_600,
+      });
+    });
+    const big = await signTestWebhook({
+      secret,
+      body: JSON.stringify({ meta: { hostname: "big" }, events: bigEvents }),
+    });
+    expect(big.body.length).toBeGreaterThan(10_000_000);
+    await until(async () => {
+      const response = await fetch(`http://127.0.0.1:${String(edgePorts[1])}/webhook`, {
+        method: "POST",
+        headers: big.headers,
+        body: big.body,
+      }).catch(() => undefined);
+      await response?.text();
+      return response?.status === 200;
+    }, "an edge took the large batch");
+    const total = EVENTS + BIG_BATCH;
+
     // Everything Kafka holds reaches Postgres.
     await until(
-      async () => (await count("SELECT count(*) AS n FROM feature_events")) >= EVENTS,
+      async () => (await count("SELECT count(*) AS n FROM feature_events")) >= total,
       "the sinks stored every event",
     ).catch(async (error: unknown) => {
       const stored = await count("SELECT count(*) AS n FROM feature_events");
@@ -181,15 +217,15 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
       const held = await readTopic(cluster.bootstrapBrokers);
       const batchesStored = await count("SELECT count(*) AS n FROM webhook_batches");
       throw new Error(
-        `${String(error)}: ${String(stored)} of ${String(EVENTS)} stored in ${String(batchesStored)} batches; Kafka holds ${String(held.messages)} messages, ${String(held.userKeys.size)} distinct events; offsets ${offsets}; the sinks said:\n${errors}`,
+        `${String(error)}: ${String(stored)} of ${String(total)} stored in ${String(batchesStored)} batches; Kafka holds ${String(held.messages)} messages, ${String(held.userKeys.size)} distinct events; offsets ${offsets}; the sinks said:\n${errors}`,
       );
     });
 
-    expect(await count("SELECT count(*) AS n FROM feature_events")).toBe(EVENTS);
-    expect(await count("SELECT count(DISTINCT user_key) AS n FROM feature_events")).toBe(EVENTS);
+    expect(await count("SELECT count(*) AS n FROM feature_events")).toBe(total);
+    expect(await count("SELECT count(DISTINCT user_key) AS n FROM feature_events")).toBe(total);
     const stored = await sql.query<{ user_key: string }>("SELECT user_key FROM feature_events");
     expect(new Set(stored.map((row) => row.user_key))).toEqual(added);
-    expect(await count("SELECT coalesce(sum(events), 0) AS n FROM flag_minutes")).toBe(EVENTS);
+    expect(await count("SELECT coalesce(sum(events), 0) AS n FROM flag_minutes")).toBe(total);
     const perFlag = await sql.query<{ flag_key: string; events: string; rows: string }>(
       `SELECT m.flag_key, m.events::text, f.rows::text FROM
          (SELECT flag_key, sum(events) AS events FROM flag_minutes GROUP BY 1) m
@@ -207,6 +243,24 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
     // Every process of the pipeline ends on SIGTERM with exit code 0.
     ending = true;
     for (const service of [...edges, ...sinks]) expect(await service.stop()).toBe(0);
+
+    // The two sinks shared the six partitions: each slot (its processes one after another) stored a fair
+    // part of the batches, and every partition was stored from. A SIGKILLed sink prints nothing, so the
+    // counts from the logs are at most the batches stored.
+    const perSlot = [0, 0];
+    const partitions = new Set<number>();
+    for (const { slot, service } of everySink) {
+      const line = /sink stopped: stored (\d+) batches from partitions \[([\d,]*)\]/.exec(service.output);
+      if (line === null) continue;
+      perSlot[slot] = (perSlot[slot] ?? 0) + Number(line[1]);
+      for (const partition of (line[2] ?? "").split(",").filter(Boolean)) partitions.add(Number(partition));
+    }
+    const [first = 0, second = 0] = perSlot;
+    expect(first + second).toBeLessThanOrEqual(batches);
+    for (const stored of [first, second]) {
+      expect(stored, `batches stored per slot: ${String(first)}, ${String(second)}`).toBeGreaterThan(batches / 5);
+    }
+    expect([...partitions].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
 

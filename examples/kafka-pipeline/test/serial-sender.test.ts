@@ -63,4 +63,25 @@ describe("the serial sender", () => {
     expect(await fourth).toBe("sent");
     expect(calls.map((call) => call.messages)).toEqual([["a"], ["b", "c"], ["d"]]);
   });
+
+  it("keeps each send within the byte budget, a message over it alone, and sends the rest next", async () => {
+    const { send, calls } = controlledSend();
+    // A message weighs its length: a Kafka request, and each partition's record batch, must stay under
+    // the broker's message.max.bytes whatever arrived meanwhile.
+    const produce = createSerialSender(send, { maxSendBytes: 10, weigh: (message: string) => message.length });
+    const first = settled(produce("aaaa"));
+    const rest = ["bbbb", "cccc", "dddd", "eeeeeeeeeeee", "ff"].map((message) => settled(produce(message)));
+    for (let index = 0; index < 5; index++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      calls[index]?.finish();
+    }
+    expect(await Promise.all([first, ...rest])).toEqual(Array(6).fill("sent"));
+    expect(calls.map((call) => call.messages)).toEqual([
+      ["aaaa"],
+      ["bbbb", "cccc"],
+      ["dddd"],
+      ["eeeeeeeeeeee"],
+      ["ff"],
+    ]);
+  });
 });
