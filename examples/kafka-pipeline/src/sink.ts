@@ -15,6 +15,7 @@ import { parsePayload } from "@org/webhook-types";
 import type { EventStore } from "@examples/express-receiver/store";
 import { HEADERS } from "./edge.js";
 import { KAFKA_MAX_MESSAGE_BYTES } from "./limits.js";
+import { createOffsetCommitter } from "./offset-committer.js";
 
 export interface SinkOptions {
   bootstrapBrokers: string[];
@@ -142,7 +143,9 @@ export function startSink(options: SinkOptions): Sink {
 
   /** Consumes until the sink stops, the stream ends, or commits keep failing (a client that lost its coordinator). */
   async function run(messages: MessagesStream<string, Buffer, string, string>): Promise<void> {
-    let failedCommits = 0;
+    // A failed commit: the partition moved to another sink, or the group's coordinator moved. The
+    // message is read again (by this sink's next client, or another sink) and found stored: "redelivered".
+    const committer = createOffsetCommitter<BatchMessage>((error) => options.onError?.(error));
     for await (const message of messages) {
       const outcome = await store(message);
       // Stopped while the database refused: not stored, so not committed; the next owner stores it.
@@ -150,17 +153,11 @@ export function startSink(options: SinkOptions): Sink {
       counts[outcome] += 1;
       if (outcome === "stored") partitions.add(message.partition);
       options.afterStore?.();
-      try {
-        await message.commit();
-        failedCommits = 0;
-      } catch (error) {
-        // The partition moved to another sink, or the group's coordinator moved: the message is read
-        // again (by this sink's next client, or another sink) and found stored: "redelivered".
-        options.onError?.(error);
-        if (++failedCommits >= MAX_FAILED_COMMITS) break;
-      }
-      if (stopping) break;
+      committer.stored(message);
+      if (stopping || committer.failedInARow >= MAX_FAILED_COMMITS) break;
     }
+    // What was stored is committed before the client closes (a SIGTERM's promise).
+    await committer.flush();
   }
 
   let markReady: () => void = () => undefined;
