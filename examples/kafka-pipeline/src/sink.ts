@@ -59,6 +59,14 @@ const retryDelay = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt);
 /** Offset commits that fail in a row before the sink starts over with a new client. */
 const MAX_FAILED_COMMITS = 5;
 
+const SESSION_TIMEOUT_MS = 10_000;
+
+/**
+ * A client with no successful heartbeat for this long was evicted from its group (after the session
+ * timeout) and may never learn it: it is replaced, so that its partitions are not left to the others.
+ */
+const HEARTBEAT_SILENCE_MS = 3 * SESSION_TIMEOUT_MS;
+
 function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, string> {
   const consumer = new Consumer<string, Buffer, string, string>({
     groupId: options.groupId ?? "webhook-sink",
@@ -72,7 +80,7 @@ function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, 
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     // The largest batch the edge produces fits in one fetch.
     maxBytes: KAFKA_MAX_MESSAGE_BYTES,
-    sessionTimeout: 10_000,
+    sessionTimeout: SESSION_TIMEOUT_MS,
     heartbeatInterval: 1_000,
     deserializers: {
       key: stringDeserializer,
@@ -164,8 +172,9 @@ export function startSink(options: SinkOptions): Sink {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   /**
-   * One client after another: a client whose stream ended or failed, or that cannot commit, is closed
-   * and replaced, since a new one finds the brokers and the group's coordinator anew.
+   * One client after another: a client whose stream ended or failed, that cannot commit, or whose
+   * heartbeats stopped, is closed and replaced, since a new one finds the brokers and the group's
+   * coordinator anew and joins the group again.
    */
   async function consumeUntilStopped(): Promise<void> {
     while (!stopping) {
@@ -180,7 +189,18 @@ export function startSink(options: SinkOptions): Sink {
         stream = messages;
         messages.on("error", (error) => options.onError?.(error));
         markReady();
-        await run(messages);
+        const joinedAt = Date.now();
+        const watchdog = setInterval(() => {
+          const silentFor = Date.now() - (consumer.lastHeartbeat?.getTime() ?? joinedAt);
+          if (silentFor < HEARTBEAT_SILENCE_MS) return;
+          options.onError?.(new Error(`no heartbeat for ${String(silentFor)} ms: the sink starts a new client`));
+          messages.close().catch(() => undefined);
+        }, 1_000);
+        try {
+          await run(messages);
+        } finally {
+          clearInterval(watchdog);
+        }
         await messages.close().catch(() => undefined);
       } catch (error) {
         options.onError?.(error);

@@ -257,8 +257,13 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
     }
     const [first = 0, second = 0] = perSlot;
     expect(first + second).toBeLessThanOrEqual(batches);
+    const sinkLogs = everySink
+      .map(({ slot, service }) => `slot ${String(slot)}: ${service.output.slice(-400)}${service.errors.slice(-1_500)}`)
+      .join("\n---\n");
     for (const stored of [first, second]) {
-      expect(stored, `batches stored per slot: ${String(first)}, ${String(second)}`).toBeGreaterThan(batches / 5);
+      expect(stored, `batches stored per slot: ${String(first)}, ${String(second)}\n${sinkLogs}`).toBeGreaterThan(
+        batches / 5,
+      );
     }
     expect([...partitions].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
