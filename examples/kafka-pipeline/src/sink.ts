@@ -73,8 +73,10 @@ function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, 
     clientId: options.clientId ?? "webhook-sink",
     bootstrapBrokers: options.bootstrapBrokers,
     autocommit: false,
-    // Brokers restart and groups rebalance: keep trying (a second apart) rather than give up after 3.
-    retries: 60,
+    // A few tries a second apart, then the operation fails and the sink starts a new client: the
+    // client's retries reuse the coordinator and metadata it had, so after a broker restart longer
+    // retrying only repeats "not the correct coordinator" (the fault test saw a minute of it).
+    retries: 5,
     retryDelay: 1_000,
     // A number (FetchIsolationLevels), never a string: a string is taken as read-uncommitted.
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
@@ -89,7 +91,8 @@ function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, 
       headerValue: stringDeserializer,
     },
   });
-  // A client emits 'error' (a group that failed to sync while closing, say): reported, never a crash.
+  // A client emits 'error' outside any call (a rejoin that failed, a group that failed to sync while
+  // closing): reported, never a crash; startSink replaces the client.
   consumer.on("error", (error: unknown) => options.onError?.(error));
   return consumer;
 }
@@ -154,18 +157,21 @@ export function startSink(options: SinkOptions): Sink {
     // A failed commit: the partition moved to another sink, or the group's coordinator moved. The
     // message is read again (by this sink's next client, or another sink) and found stored: "redelivered".
     const committer = createOffsetCommitter<BatchMessage>((error) => options.onError?.(error));
-    for await (const message of messages) {
-      const outcome = await store(message);
-      // Stopped while the database refused: not stored, so not committed; the next owner stores it.
-      if (outcome === undefined) break;
-      counts[outcome] += 1;
-      if (outcome === "stored") partitions.add(message.partition);
-      options.afterStore?.();
-      committer.stored(message);
-      if (stopping || committer.failedInARow >= MAX_FAILED_COMMITS) break;
+    try {
+      for await (const message of messages) {
+        const outcome = await store(message);
+        // Stopped while the database refused: not stored, so not committed; the next owner stores it.
+        if (outcome === undefined) break;
+        counts[outcome] += 1;
+        if (outcome === "stored") partitions.add(message.partition);
+        options.afterStore?.();
+        committer.stored(message);
+        if (stopping || committer.failedInARow >= MAX_FAILED_COMMITS) break;
+      }
+    } finally {
+      // What was stored is committed before the client closes (a SIGTERM's promise), even when the stream failed.
+      await committer.flush();
     }
-    // What was stored is committed before the client closes (a SIGTERM's promise).
-    await committer.flush();
   }
 
   let markReady: () => void = () => undefined;
@@ -189,17 +195,24 @@ export function startSink(options: SinkOptions): Sink {
         stream = messages;
         messages.on("error", (error) => options.onError?.(error));
         markReady();
+        // The client failed outside any call (its rejoin gave up, it left the group): its stream would
+        // wait for ever, so it is closed and the loop starts a new client.
+        const abandon = () => {
+          messages.close().catch(() => undefined);
+        };
+        consumer.once("error", abandon);
         const joinedAt = Date.now();
         const watchdog = setInterval(() => {
           const silentFor = Date.now() - (consumer.lastHeartbeat?.getTime() ?? joinedAt);
           if (silentFor < HEARTBEAT_SILENCE_MS) return;
           options.onError?.(new Error(`no heartbeat for ${String(silentFor)} ms: the sink starts a new client`));
-          messages.close().catch(() => undefined);
+          abandon();
         }, 1_000);
         try {
           await run(messages);
         } finally {
           clearInterval(watchdog);
+          consumer.off("error", abandon);
         }
         await messages.close().catch(() => undefined);
       } catch (error) {
