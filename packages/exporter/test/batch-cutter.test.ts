@@ -42,6 +42,26 @@ const events = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, index) => featureEvent(from + index));
 
 describe("createBatchCutter", () => {
+  it("queues each batch as soon as it is sealed, so that a flush sends it while the rest is cut", async () => {
+    const { cutter, add, buffer } = setUp({ maxEvents: 1_000, maxBytes: 1 << 20 });
+    add(events(0, 10_000));
+    expect(cutter.landing()).toBeUndefined();
+    const cutting = cutter.cut();
+    // The cut yields to the event loop between slices: its first batch lands before it ends.
+    const landing = cutter.landing();
+    expect(landing).toBeDefined();
+    await landing;
+    const queuedWhileCutting = buffer.batches().length;
+    expect(queuedWhileCutting).toBeGreaterThan(0);
+    expect(queuedWhileCutting).toBeLessThan(10);
+    // Pending events are counted once: the queued ones no longer count as being cut.
+    expect(buffer.pendingCount + cutter.beingCut).toBe(10_000);
+    await cutting;
+    expect(buffer.batches().length).toBe(10);
+    expect(cutter.beingCut).toBe(0);
+    expect(cutter.landing()).toBeUndefined();
+  });
+
   it("cuts by count, in order", async () => {
     const { cutter, add, bodies } = setUp({ maxEvents: 4, maxBytes: 1 << 20 });
     add(events(0, 10));

@@ -1,4 +1,4 @@
-import { cutBatches } from "./batch.js";
+import { cutBatches, type Batch } from "./batch.js";
 import type { EventBuffer } from "./event-buffer.js";
 import type { Ledger } from "./ledger.js";
 import type { Observer } from "../observe/observer.js";
@@ -16,8 +16,9 @@ export interface BatchCutter {
   /** Resolves once no cut runs or waits. */
   idle(): Promise<void>;
   /**
-   * Batches a cut made that are on their way into the queue (being written to disk), as a promise
-   * that resolves once they are all queued; `undefined` when none is.
+   * Batches a cut made that are on their way into the queue, as a promise that resolves once they
+   * are queued: those being written to disk (the spool's cut), or the next batch of the cut in
+   * progress (the in-memory cut queues each batch as it is sealed); `undefined` when none is.
    */
   landing(): Promise<void> | undefined;
 }
@@ -29,18 +30,32 @@ export function createBatchCutter(
   observer: Observer,
 ): BatchCutter {
   let cutting: Promise<unknown> = Promise.resolve();
+  /** Cuts asked for and not ended: from the call, since a cut starts once the one before it ended. */
+  let cutsUnderWay = 0;
   let beingCut = 0;
   const limits = { maxEvents: settings.maxEvents, maxBytes: settings.maxBytes };
+  /** While a cut runs: resolves when its next batch is queued, so that a flush sends it meanwhile. */
+  let nextLanding: { promise: Promise<void>; resolve: () => void } | undefined;
+  const landed = () => {
+    const waiting = nextLanding;
+    nextLanding = undefined;
+    waiting?.resolve();
+  };
 
   async function cutNow(max: number, holdBackTail: boolean, signal: AbortSignal | undefined): Promise<number> {
     if (buffer.openCount === 0 || max <= 0 || signal?.aborted === true) return 0;
     const taken = buffer.takeOpen(max);
     beingCut = taken.length;
-    const options = signal === undefined ? { holdBackTail } : { holdBackTail, signal };
+    // Each batch is queued as soon as it is sealed: the first is on the wire while the others are cut.
+    const onSealed = (batch: Batch) => {
+      beingCut -= batch.count;
+      buffer.addBatches([batch]);
+      landed();
+    };
+    const options = signal === undefined ? { holdBackTail, onSealed } : { holdBackTail, signal, onSealed };
     const cut = await cutBatches(taken, settings.metaJson, limits, settings.newId, options).finally(() => {
       beingCut = 0;
     });
-    buffer.addBatches(cut.batches);
     buffer.returnOpen(cut.tail);
     ledger.drop(cut.unserializable, "unserializable");
     for (const id of cut.oversized)
@@ -50,7 +65,14 @@ export function createBatchCutter(
 
   return {
     cut(max = Infinity, holdBackTail = false, signal) {
-      const run = cutting.then(() => cutNow(max, holdBackTail, signal));
+      cutsUnderWay += 1;
+      // Whatever a cut did, its end settles a wait for the next batch: nothing lands after it.
+      const run = cutting
+        .then(() => cutNow(max, holdBackTail, signal))
+        .finally(() => {
+          cutsUnderWay -= 1;
+          landed();
+        });
       cutting = run.catch(() => undefined);
       return run;
     },
@@ -60,7 +82,14 @@ export function createBatchCutter(
     idle() {
       return cutting.then(() => undefined);
     },
-    // A cut queues its batches before it resolves.
-    landing: () => undefined,
+    landing() {
+      if (cutsUnderWay === 0) return undefined;
+      if (nextLanding === undefined) {
+        let resolve: () => void = () => undefined;
+        const promise = new Promise<void>((settle) => (resolve = settle));
+        nextLanding = { promise, resolve };
+      }
+      return nextLanding.promise;
+    },
   };
 }

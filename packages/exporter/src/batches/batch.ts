@@ -120,7 +120,12 @@ export interface CutResult {
 }
 
 /** Accumulates serialized events into batches within the limits. */
-function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBytes: number }, newId: () => string) {
+function createBatchBuilder(
+  metaJson: string,
+  limits: { maxEvents: number; maxBytes: number },
+  newId: () => string,
+  onSealed?: (batch: Batch) => void,
+) {
   const emptyBytes = envelopeBytes(metaJson);
   const result: CutResult = { batches: [], unserializable: 0, oversized: [], tail: [] };
   let parts: string[] = [];
@@ -135,6 +140,7 @@ function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBy
     const batch: Batch = { id: newId(), body, count, attempts: 0 };
     if (body.length > limits.maxBytes) result.oversized.push(batch.id);
     result.batches.push(batch);
+    onSealed?.(batch);
     parts = [];
     count = 0;
     bytes = emptyBytes;
@@ -161,16 +167,17 @@ function createBatchBuilder(metaJson: string, limits: { maxEvents: number; maxBy
  * real serialized bytes (an event larger than `maxBytes` goes alone). Yields to the event loop
  * between slices. With `holdBackTail`, the last batch, unless full, is returned as events instead, so
  * that cutting in chunks does not leave a small batch at the end of every chunk. Once `signal` aborts,
- * it stops at the next yield and returns the events it did not seal as the tail.
+ * it stops at the next yield and returns the events it did not seal as the tail. `onSealed` sees each
+ * batch as soon as it is sealed, while the rest is still being cut.
  */
 export async function cutBatches(
   events: readonly WebhookEvent[],
   metaJson: string,
   limits: { maxEvents: number; maxBytes: number },
   newId: () => string,
-  options: { holdBackTail?: boolean; signal?: AbortSignal } = {},
+  options: { holdBackTail?: boolean; signal?: AbortSignal; onSealed?: (batch: Batch) => void } = {},
 ): Promise<CutResult> {
-  const builder = createBatchBuilder(metaJson, limits, newId);
+  const builder = createBatchBuilder(metaJson, limits, newId, options.onSealed);
   for (let start = 0; start < events.length; start += EVENTS_PER_SLICE) {
     if (start > 0 && start % EVENTS_PER_YIELD === 0) {
       await yieldToLoop();
