@@ -63,7 +63,10 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   }
 }
 
-function createProducer(options: EdgeOptions): BatchProducer {
+/** The edge's producer: idempotent, acks=all, the message as bytes (the bench's baseline uses it too). */
+export function createBatchProducer(
+  options: Pick<EdgeOptions, "bootstrapBrokers" | "clientId" | "onError">,
+): BatchProducer {
   const producer = new Producer<string, Buffer, string, string>({
     clientId: options.clientId ?? "webhook-edge",
     bootstrapBrokers: options.bootstrapBrokers,
@@ -83,7 +86,7 @@ function createProducer(options: EdgeOptions): BatchProducer {
 }
 
 export function createEdge(options: EdgeOptions): Edge {
-  let producer = createProducer(options);
+  let producer = createBatchProducer(options);
   /**
    * After a failed send the producer's sequence numbers may no longer match the brokers' (a broker died
    * with sends in flight), and every later send would fail: the next request gets a new producer, a new
@@ -98,7 +101,7 @@ export function createEdge(options: EdgeOptions): Edge {
         // Timed out, the send may still land: its batches are answered 503 and re-sent, and the sink
         // records the second copy as a duplicate.
         const failed = producer;
-        producer = createProducer(options);
+        producer = createBatchProducer(options);
         failed.close(true, () => undefined);
         throw error;
       }
