@@ -10,6 +10,9 @@ const sink = startSink({
   clientId: `webhook-sink-${process.pid}`,
   store,
   afterStore: killSelfAfter("SINK_FAULT_KILL_AFTER_STORE"),
+  onAssigned: (partitions) => {
+    console.log(`sink assigned partitions [${partitions.join(",")}]`);
+  },
   onError: (error) => {
     console.error(`sink: ${describeError(error)}`);
   },

@@ -28,6 +28,8 @@ export interface SinkOptions {
   onError?: ((error: unknown) => void) | undefined;
   /** Called once a message is stored, before its offset is committed (the fault tests kill the sink here). */
   afterStore?: (() => void) | undefined;
+  /** Called each time the sink (re)joins its group, with the partitions it was given, ascending. */
+  onAssigned?: ((partitions: number[]) => void) | undefined;
 }
 
 /** What one sink did, counted by the store's answer: the batches it stored, and the partitions they came from. */
@@ -90,6 +92,10 @@ function createConsumer(options: SinkOptions): Consumer<string, Buffer, string, 
       headerKey: stringDeserializer,
       headerValue: stringDeserializer,
     },
+  });
+  consumer.on("consumer:group:join", (joined: { assignments?: { topic: string; partitions: number[] }[] | null }) => {
+    const mine = (joined.assignments ?? []).filter((assignment) => assignment.topic === options.topic);
+    options.onAssigned?.(mine.flatMap((assignment) => assignment.partitions).sort((a, b) => a - b));
   });
   // A client emits 'error' outside any call (a rejoin that failed, a group that failed to sync while
   // closing): reported, never a crash; startSink replaces the client.
