@@ -188,15 +188,7 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
       body: JSON.stringify({ meta: { hostname: "big" }, events: bigEvents }),
     });
     expect(big.body.length).toBeGreaterThan(10_000_000);
-    await until(async () => {
-      const response = await fetch(`http://127.0.0.1:${String(edgePorts[1])}/webhook`, {
-        method: "POST",
-        headers: big.headers,
-        body: big.body,
-      }).catch(() => undefined);
-      await response?.text();
-      return response?.status === 200;
-    }, "an edge took the large batch");
+    await postUntilTaken(edgePorts[1], big);
     const total = EVENTS + BIG_BATCH;
 
     // Everything Kafka holds reaches Postgres.
@@ -269,15 +261,7 @@ describe.skipIf(!hasPostgres)("the Kafka pipeline, under real failures", () => {
       );
       const batch = await signTestWebhook({ secret, body: JSON.stringify({ meta: { hostname: "share" }, events }) });
       shareIds.push(batch.headers["webhook-id"] ?? "");
-      await until(async () => {
-        const response = await fetch(`http://127.0.0.1:${String(edgePorts[1])}/webhook`, {
-          method: "POST",
-          headers: batch.headers,
-          body: batch.body,
-        }).catch(() => undefined);
-        await response?.text();
-        return response?.status === 200;
-      }, "an edge took the batch");
+      await postUntilTaken(edgePorts[1], batch);
     }
     let sources: { source: string }[] = [];
     await until(async () => {
@@ -343,6 +327,22 @@ async function partitionOffsets(bootstrapBrokers: string[]): Promise<string> {
   } finally {
     await consumer.close();
   }
+}
+
+/** Posts a signed batch straight to the edge on `port` until it answers 200 (it may be restarting). */
+async function postUntilTaken(port: number | undefined, batch: { body: string; headers: Record<string, string> }) {
+  await until(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${String(port)}/webhook`, {
+        method: "POST",
+        headers: batch.headers,
+        body: batch.body,
+      }).catch(() => undefined);
+      await response?.text();
+      return response?.status === 200;
+    },
+    `the edge on port ${String(port)} took a batch`,
+  );
 }
 
 /** Polls `done` every 200 ms, for at most two minutes. */
