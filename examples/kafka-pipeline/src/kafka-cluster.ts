@@ -3,10 +3,10 @@
 // child process that can be killed with a real signal and started again on its own data.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Admin } from "@platformatic/kafka";
+import { endChild } from "@org/test-fixtures/end-child";
 import { freePort } from "@org/test-fixtures/free-port";
 import { KAFKA_MAX_MESSAGE_BYTES } from "./limits.js";
 
@@ -198,13 +198,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
   const stop = async () => {
     await Promise.all(
       nodes.map(async (node) => {
-        const child = node.process;
-        if (child === undefined) return;
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
+        if (node.process !== undefined) await endChild(node.process, "SIGTERM", { killAfterMs: 10_000 });
       }),
     );
   };
@@ -237,12 +231,8 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
       }
     },
     async kill(nodeId, signal = "SIGKILL") {
-      const node = nodes.find((candidate) => candidate.id === nodeId);
-      const child = node?.process;
-      if (child === undefined) return;
-      const exited = once(child, "exit");
-      child.kill(signal);
-      await exited;
+      const child = nodes.find((candidate) => candidate.id === nodeId)?.process;
+      if (child !== undefined) await endChild(child, signal);
     },
     async restart(nodeId) {
       const node = nodes.find((candidate) => candidate.id === nodeId);
