@@ -15,7 +15,12 @@ import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
 /** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
 function setUp(
   answer: Parameters<typeof fakeTransport>[0],
-  settings: { maxEventInMemory?: number; now?: () => number; maxConcurrentRequests?: number } = {},
+  settings: {
+    maxEventInMemory?: number;
+    now?: () => number;
+    maxConcurrentRequests?: number;
+    maxBatchBytes?: number;
+  } = {},
 ) {
   const options = resolveOptions({
     endpointUrl: "http://127.0.0.1:9/hook",
@@ -25,6 +30,7 @@ function setUp(
     maxEventInMemory: settings.maxEventInMemory ?? 100,
     flushInterval: 60_000,
     retryBaseDelayMs: 1000,
+    ...(settings.maxBatchBytes === undefined ? {} : { maxBatchBytes: settings.maxBatchBytes }),
   });
   const drops: [number, DropReason][] = [];
   const observer = createObserver({ onDrop: (count, reason) => drops.push([count, reason]) });
@@ -85,7 +91,7 @@ function setUp(
       ledger.accepted();
     }
   };
-  return { loop, add, transport, ledger, drops, buffer, sender, pending };
+  return { loop, add, transport, ledger, drops, buffer, sender, pending, cutter };
 }
 
 const delivered = (requests: SentRequest[], ok: (request: SentRequest, index: number) => boolean) =>
@@ -99,6 +105,21 @@ describe("createDeliveryLoop", () => {
     expect(transport.requests.map((request) => request.events.length)).toEqual([40, 40, 20]);
     expect(transport.requests.flatMap((request) => request.events)).toEqual(userKeys(0, 100));
     expect(ledger).toMatchObject({ sent: 100, batchesSent: 3, dropped: 0 });
+  });
+
+  it("sends a flush's first batch as soon as it is sealed, while the rest of the flush is still being cut", async () => {
+    let beingCutAtFirstSend: number | undefined;
+    const { loop, add, cutter } = setUp(
+      () => {
+        beingCutAtFirstSend ??= cutter.beingCut;
+        return 200;
+      },
+      { maxEventInMemory: 10_000, maxBatchBytes: 64 * 1024, maxConcurrentRequests: 8 },
+    );
+    add(0, 10_000);
+    expect(await loop.deliver()).toEqual({ sent: 10_000, failed: 0, pending: 0 });
+    // Waiting for the whole cut first kept the receiver idle while the exporter serialized every batch.
+    expect(beingCutAtFirstSend).toBeGreaterThan(5_000);
   });
 
   it("stops at the first failure, keeps the batch in front, and sends it first next time under the same webhook-id", async () => {

@@ -142,9 +142,9 @@ export function createDeliveryLoop(parts: {
       toCut += await cutter.cut(count, toCut > 0, parts.closing);
       admitQueued();
     };
-    await cutNext();
     const attempts = new Map<Batch, Promise<{ batch: Sendable; verdict: Verdict }>>();
-    let cutting: Promise<"cut"> | undefined;
+    // Not awaited: the first batch goes on the wire as soon as it is sealed, while the cut goes on.
+    let cutting: Promise<"cut"> | undefined = cutNext().then(() => "cut" as const);
 
     // While the endpoint fails, one attempt at a time probes it; the window opens at the first delivery.
     const window = () => (consecutiveFailures > 0 || refusalsSinceDelivery > 0 ? 1 : parts.maxConcurrentRequests);
