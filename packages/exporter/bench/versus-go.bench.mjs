@@ -2,8 +2,8 @@
 // exporter sends (interop/go: encoding/json + crypto/hmac + net/http, `interop bench`), to the same
 // sink in another process (it checks each signature and parses every body). Each sender's events are
 // built before its clock starts; the exporter's clock runs from its first add() to its flush() resolving,
-// every event delivered. Interleaved rounds: Go in one call (one 18 MB request), Go in 100 calls of 1,000
-// events, the exporter with its defaults (5 MiB batches: 4 requests), and the exporter with one batch
+// every event delivered. Interleaved rounds: Go in one call (one 24 MB request), Go in 100 calls of 1,000
+// events, the exporter with its defaults (5 MiB batches: 5 requests), and the exporter with one batch
 // (one request, as Go). The exporter's first run (the JIT warming up) is not graded. Where Go is missing
 // the script says so and records nothing; under CI it fails instead.
 import { execFileSync, spawnSync } from "node:child_process";
