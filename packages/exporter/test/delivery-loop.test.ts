@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBatchQueue } from "../src/queue/batch-queue.js";
-import { createBatchCutter } from "../src/batches/batch-cutter.js";
+import { createBatchCutter, type BatchCutter } from "../src/batches/batch-cutter.js";
 import { createBatchSender } from "../src/delivery/batch-sender.js";
 import { createDeliveryLoop } from "../src/delivery/delivery-loop.js";
 import { createEventBuffer } from "../src/batches/event-buffer.js";
@@ -11,6 +11,7 @@ import { resolveOptions } from "../src/config/options.js";
 import { serializeMeta } from "../src/wire/serializer.js";
 import { featureEvent, userKeys } from "./helpers/events.js";
 import { fakeTransport, type SentRequest } from "./helpers/fake-transport.js";
+import type { SpoolKeeper } from "../src/spool/spool-keeper.js";
 
 /** The delivery loop wired as the exporter wires it, with a fake clock, a fixed random source and a scripted transport. */
 function setUp(
@@ -20,6 +21,9 @@ function setUp(
     now?: () => number;
     maxConcurrentRequests?: number;
     maxBatchBytes?: number;
+    /** Stand in for the spool's keeper and cutter where a test needs them to fail or take time. */
+    keeper?: SpoolKeeper;
+    wrapCutter?: (cutter: BatchCutter) => BatchCutter;
   } = {},
 ) {
   const options = resolveOptions({
@@ -41,7 +45,7 @@ function setUp(
   const ledger = createLedger(observer, now);
   let ids = 0;
   const metaJson = serializeMeta(options.metaJsonSource);
-  const cutter = createBatchCutter(
+  const realCutter = createBatchCutter(
     buffer,
     {
       metaJson,
@@ -52,6 +56,7 @@ function setUp(
     ledger,
     observer,
   );
+  const cutter = settings.wrapCutter?.(realCutter) ?? realCutter;
   const pending = () => buffer.pendingCount + cutter.beingCut;
   const queue = createBatchQueue({ buffer, keeper: undefined, ledger });
   const memory = createMemoryBound({
@@ -73,7 +78,7 @@ function setUp(
     maxConcurrentRequests: options.maxConcurrentRequests,
     cutter,
     sender,
-    keeper: undefined,
+    keeper: settings.keeper,
     ledger,
     memory,
     metaJson,
@@ -120,6 +125,38 @@ describe("createDeliveryLoop", () => {
     expect(await loop.deliver()).toEqual({ sent: 10_000, failed: 0, pending: 0 });
     // Waiting for the whole cut first kept the receiver idle while the exporter serialized every batch.
     expect(beingCutAtFirstSend).toBeGreaterThan(5_000);
+  });
+
+  it("fails the flush, and only the flush, when its first cut fails while a spooled body is read", async () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const { loop, add, buffer } = setUp(() => 200, {
+      maxEventInMemory: 10,
+      // The batch waiting from before is read from disk: it takes a few turns of the event loop.
+      keeper: {
+        ensureBody: async () => {
+          for (let turn = 0; turn < 5; turn++) await nextTurn();
+          return true;
+        },
+        forget: () => Promise.resolve(),
+      } as unknown as SpoolKeeper,
+      wrapCutter: (cutter) => {
+        let cuts = 0;
+        return Object.assign(Object.create(cutter) as BatchCutter, {
+          cut: async (...args: Parameters<BatchCutter["cut"]>) => {
+            cuts += 1;
+            if (cuts === 1) return cutter.cut(...args);
+            await nextTurn();
+            throw new Error("the disk is gone");
+          },
+        });
+      },
+    });
+    add(0, 10);
+    expect(await loop.deliver()).toMatchObject({ sent: 10 });
+    add(10, 20);
+    // The batch left waiting (a failed cut of the next flush must not take it down with an unhandled rejection).
+    buffer.addBatches([{ id: "waiting", body: Buffer.from('{"meta":{},"events":[]}'), count: 0, attempts: 0 }]);
+    await expect(loop.deliver()).rejects.toThrow("the disk is gone");
   });
 
   it("stops at the first failure, keeps the batch in front, and sends it first next time under the same webhook-id", async () => {

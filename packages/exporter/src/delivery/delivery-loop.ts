@@ -145,6 +145,9 @@ export function createDeliveryLoop(parts: {
     const attempts = new Map<Batch, Promise<{ batch: Sendable; verdict: Verdict }>>();
     // Not awaited: the first batch goes on the wire as soon as it is sealed, while the cut goes on.
     let cutting: Promise<"cut"> | undefined = cutNext().then(() => "cut" as const);
+    // A cut that fails while the first attempts start (a spooled body read from disk) fails this flush
+    // through the race below, never as an unhandled rejection that would end the process.
+    cutting.catch(() => undefined);
 
     // While the endpoint fails, one attempt at a time probes it; the window opens at the first delivery.
     const window = () => (consecutiveFailures > 0 || refusalsSinceDelivery > 0 ? 1 : parts.maxConcurrentRequests);
