@@ -24,47 +24,42 @@ export interface Ledger {
 }
 
 export function createLedger(observer: Observer, now: () => number): Ledger {
-  let added = 0;
-  let restored = 0;
-  let sent = 0;
-  let dropped = 0;
-  let batchesSent = 0;
-  let lastSuccessAt: number | undefined;
-  return {
-    get added() {
-      return added;
-    },
-    get restored() {
-      return restored;
-    },
-    get sent() {
-      return sent;
-    },
-    get dropped() {
-      return dropped;
-    },
-    get batchesSent() {
-      return batchesSent;
-    },
-    get lastSuccessAt() {
-      return lastSuccessAt;
-    },
-    accepted() {
-      added += 1;
-    },
-    foundInSpool(count) {
-      added += count;
-      restored += count;
-    },
-    delivered(batch) {
-      sent += batch.count;
-      batchesSent += 1;
-      lastSuccessAt = now();
-    },
-    drop(count, reason, details) {
-      if (count <= 0) return;
-      dropped += count;
-      observer.dropped(count, reason, details);
-    },
-  };
+  return new CountingLedger(observer, now);
+}
+
+/**
+ * A class, not an object literal of closures, for the same reason as the event buffer: `add()` calls
+ * `accepted()` on every event, and each exporter's literal (its getters made per call) had a map of
+ * its own, so that call went megamorphic once a process had made a few exporters.
+ */
+class CountingLedger implements Ledger {
+  added = 0;
+  restored = 0;
+  sent = 0;
+  dropped = 0;
+  batchesSent = 0;
+  lastSuccessAt: number | undefined = undefined;
+
+  constructor(
+    private readonly observer: Observer,
+    private readonly now: () => number,
+  ) {}
+
+  accepted(): void {
+    this.added += 1;
+  }
+  foundInSpool(count: number): void {
+    this.added += count;
+    this.restored += count;
+  }
+  delivered(batch: Batch): void {
+    this.sent += batch.count;
+    this.batchesSent += 1;
+    this.lastSuccessAt = this.now();
+  }
+  drop(count: number, reason: DropReason, details?: DropDetails): void {
+    if (count <= 0) return;
+    this.dropped += count;
+    this.observer.dropped(count, reason, details);
+  }
 }
